@@ -1,0 +1,181 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log/level"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+)
+
+// errorBodyBytes bounds how much of a non-2xx body is read for its message.
+const errorBodyBytes = 64 << 10
+
+// attemptBuffered sends one attempt of r and reads its body into buf.
+func (c *Client) attemptBuffered(ctx context.Context, r Request, buf *bytes.Buffer, n int) (*Response, *failure) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	resp, start, f := c.send(ctx, actx, r, n)
+	if f != nil {
+		return nil, f
+	}
+	defer resp.Body.Close()
+	if f := c.readBody(ctx, r.Endpoint, resp, buf); f != nil {
+		c.observe(r, n, resp.StatusCode, start)
+		return nil, f
+	}
+	c.observe(r, n, resp.StatusCode, start)
+	res := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: buf.Bytes()}
+	if r.Check != nil {
+		if err := r.Check(res); err != nil {
+			return nil, checkFailure(r.Endpoint, err)
+		}
+	}
+	return res, nil
+}
+
+// send sends one attempt and returns a 2xx response whose body the caller
+// reads and closes; any other outcome is a failure, already observed.
+func (c *Client) send(ctx, actx context.Context, r Request, n int) (*http.Response, time.Time, *failure) {
+	start := c.cfg.Now()
+	req, secret, err := c.newRequest(actx, r)
+	if err != nil {
+		return nil, start, &failure{err: err}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.observe(r, n, 0, start)
+		return nil, start, transportFailure(ctx, r.Endpoint, "request failed", err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, start, nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
+	c.observe(r, n, resp.StatusCode, start)
+	return nil, start, c.statusFailure(r, resp, body, secret)
+}
+
+func (c *Client) observe(r Request, attempt, code int, start time.Time) {
+	d := c.cfg.Now().Sub(start)
+	c.cfg.Observer.ObserveRequest(r.Endpoint, code, d)
+	level.Debug(c.logger).Log("msg", "API request", "method", r.Method, "endpoint", r.Endpoint,
+		"status", code, "duration", d, "attempt", attempt)
+}
+
+// readBody reads resp's whole body into buf, bounded by MaxBodyBytes.
+func (c *Client) readBody(ctx context.Context, endpoint string, resp *http.Response, buf *bytes.Buffer) *failure {
+	limit := c.cfg.MaxBodyBytes
+	if resp.ContentLength > limit {
+		return &failure{err: overLimit(endpoint, limit)}
+	}
+	buf.Reset()
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength))
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
+		return bodyFailure(ctx, endpoint, int64(buf.Len()), err)
+	}
+	if int64(buf.Len()) > limit {
+		return &failure{err: overLimit(endpoint, limit)}
+	}
+	return nil
+}
+
+func overLimit(endpoint string, limit int64) error {
+	return fmt.Errorf("%s: %w: body larger than the %d-byte limit", endpoint, apiclient.ErrBadResponse, limit)
+}
+
+// bodyFailure maps an error met while reading a body after read bytes.
+func bodyFailure(ctx context.Context, endpoint string, read int64, err error) *failure {
+	if errors.Is(err, io.ErrUnexpectedEOF) && ctx.Err() == nil {
+		return &failure{reason: apiclient.ReasonTruncated, err: fmt.Errorf(
+			"%s: %w: body truncated after %d bytes", endpoint, apiclient.ErrBadResponse, read)}
+	}
+	return transportFailure(ctx, endpoint, "reading body", err)
+}
+
+// Stream is a 2xx answer whose body is read as a stream. Close it.
+type Stream struct {
+	StatusCode int
+	Header     http.Header
+	// Body is bounded by MaxStreamBytes; a truncated body reads as an
+	// error wrapping apiclient.ErrBadResponse. Errors name the endpoint.
+	Body io.ReadCloser
+}
+
+// Open sends r, retrying until the response headers of a 2xx answer arrive,
+// and returns the body as a stream. RequestTimeout covers reading it.
+// Request.Check is not used.
+func (c *Client) Open(ctx context.Context, r Request) (*Stream, error) {
+	if err := c.admit(r); err != nil {
+		return nil, err
+	}
+	var s *Stream
+	err := c.retry(ctx, r, func(n int) *failure {
+		actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+		resp, start, f := c.send(ctx, actx, r, n)
+		if f != nil {
+			cancel()
+			return f
+		}
+		body := &streamBody{ctx: ctx, body: resp.Body, left: c.cfg.MaxStreamBytes, endpoint: r.Endpoint}
+		body.done = func() { cancel(); c.observe(r, n, resp.StatusCode, start) }
+		s = &Stream{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// streamBody bounds a streamed body and maps its errors; Close observes
+// the attempt, so that its duration covers the body.
+type streamBody struct {
+	ctx      context.Context
+	body     io.ReadCloser
+	endpoint string
+	left     int64
+	read     int64
+	done     func()
+	once     sync.Once
+}
+
+func (b *streamBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, b.pastLimit()
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.body.Read(p)
+	b.left -= int64(n)
+	b.read += int64(n)
+	if err != nil && err != io.EOF {
+		err = bodyFailure(b.ctx, b.endpoint, b.read, err).err
+	}
+	return n, err
+}
+
+// pastLimit tells a body that ends exactly at the limit from a longer one.
+func (b *streamBody) pastLimit() error {
+	var one [1]byte
+	if n, err := b.body.Read(one[:]); n == 0 && err == io.EOF {
+		return io.EOF
+	}
+	return fmt.Errorf("%s: %w: body larger than the %d-byte stream limit", b.endpoint, apiclient.ErrBadResponse, b.read)
+}
+
+func (b *streamBody) Close() error {
+	err := b.body.Close()
+	b.once.Do(b.done)
+	return err
+}

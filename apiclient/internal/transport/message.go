@@ -1,0 +1,85 @@
+package transport
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxMessageRunes bounds the API message kept in a StatusError.
+const maxMessageRunes = 200
+
+// apiMessage extracts the API's own message from an error body:
+// {"error":{"code","message"}} (code string or number), {"message"}, or
+// plain text. It is shortened, stripped of control characters, and scrubbed
+// of the credential and the request URL (a server may echo either).
+func apiMessage(body []byte, contentType, secret, rawURL string) string {
+	msg := jsonMessage(body)
+	if msg == "" {
+		text := strings.TrimSpace(string(body))
+		switch {
+		case strings.HasPrefix(text, "<") || strings.Contains(strings.ToLower(contentType), "html"):
+			msg = "HTML error page"
+		default:
+			msg = text
+		}
+	}
+	return sanitize(msg, secret, rawURL)
+}
+
+func jsonMessage(body []byte) string {
+	var e struct {
+		Error *struct {
+			Code    json.RawMessage `json:"code"`
+			Message string          `json:"message"`
+		} `json:"error"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	if e.Error == nil {
+		return e.Message
+	}
+	code := strings.Trim(string(e.Error.Code), `"`)
+	switch {
+	case code == "" || code == "null":
+		return e.Error.Message
+	case e.Error.Message == "":
+		return code
+	}
+	return code + ": " + e.Error.Message
+}
+
+// sanitize makes s safe to put in an error or a log line.
+func sanitize(s, secret, rawURL string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = redact(s, secret)
+	if u, err := url.Parse(rawURL); err == nil {
+		s = redact(s, rawURL)
+		s = redact(s, u.RawQuery)
+		s = redact(s, u.Query().Encode())
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > maxMessageRunes {
+		s = string([]rune(s)[:maxMessageRunes]) + "…"
+	}
+	return s
+}
+
+// redact removes secret from s. Short values are left alone: they would
+// match by chance and are no secret.
+func redact(s, secret string) string {
+	if len(secret) < 8 {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "[redacted]")
+}
