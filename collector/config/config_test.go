@@ -1,0 +1,139 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestParseValid(t *testing.T) {
+	c, err := Parse([]byte(`
+enrollments:
+  - enrollment: "8608480"
+    api_key_file: /etc/azure-ea/key
+    currency: EUR
+    dimensions: [department, meter_category]
+    tag_labels: [env, Cost-Center]
+    datasets:
+      price_sheet: true
+      marketplace_charges: false
+    usage_method: csv
+    budgets:
+      - name: total
+        amount: 100000
+      - name: eng
+        amount: 40000
+        scope_type: department
+        scope: Engineering
+  - enrollment: "100"
+    source: arm
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Enrollments[0]
+	if e.Source != SourceEA || e.BaseURL != DefaultEABaseURL {
+		t.Errorf("defaults not filled: source %q base_url %q", e.Source, e.BaseURL)
+	}
+	if !e.Enabled(DatasetPriceSheet) || e.Enabled(DatasetMarketplaceCharges) || !e.Enabled(DatasetUsageDetails) {
+		t.Error("datasets switches not honoured")
+	}
+	if e.Budgets[0].ScopeType != ScopeEnrollment {
+		t.Errorf("budget scope type default = %q", e.Budgets[0].ScopeType)
+	}
+	a := c.Enrollments[1]
+	if a.ARM.BillingAccount != "100" || a.ARM.ManagementURL != DefaultARMManagementURL {
+		t.Errorf("arm defaults = %+v", a.ARM)
+	}
+	if !slices.Equal(a.Dimensions, DefaultDimensions) || a.Enabled(DatasetPriceSheet) {
+		t.Errorf("default dimensions/datasets not applied: %v", a.Dimensions)
+	}
+	if got := TagLabelName("Cost-Center"); got != "tag_cost_center" {
+		t.Errorf("TagLabelName = %q", got)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"empty", ``, "empty configuration: it must list at least one enrollment"},
+		{"no enrollments", `enrollments: []`, "enrollments: at least one enrollment is required"},
+		{"unknown field", "enrollments:\n  - enrollment: \"1\"\n    apikey: x\n", "decoding YAML: yaml: unmarshal errors:\n  line 3: field apikey not found in type config.Enrollment"},
+		{"bad number", `enrollments: [{enrollment: "12a"}]`, `enrollments[0]: enrollment: "12a" is not an enrollment number (1 to 12 digits)`},
+		{"bad source", `enrollments: [{enrollment: "1", source: csp}]`, `enrollments[0]: source: "csp" is not a source (valid: ea, arm)`},
+		{"duplicate", `enrollments: [{enrollment: "1"}, {enrollment: "1"}]`, `enrollments[1]: enrollment "1" is already configured in enrollments[0]`},
+		{"bad url", `enrollments: [{enrollment: "1", base_url: "consumption.azure.com"}]`, `enrollments[0]: base_url: "consumption.azure.com" must be an absolute http(s) URL`},
+		{"url with query", `enrollments: [{enrollment: "1", base_url: "https://x/?a=b"}]`, `enrollments[0]: base_url: "https://x/?a=b" must not carry a query, fragment or user info`},
+		{"bad currency", `enrollments: [{enrollment: "1", currency: usd}]`, `enrollments[0]: currency: "usd" is not an ISO 4217 code such as USD`},
+		{"bad dimension", `enrollments: [{enrollment: "1", dimensions: [department, metercategory]}]`, `enrollments[0]: dimensions[1]: unknown dimension "metercategory" (valid: department, account, cost_center, subscription_id, subscription, resource_group, meter_id, meter_category, meter_subcategory, meter_name, meter_region, location, unit_of_measure; tags go in tag_labels)`},
+		{"dimension twice", `enrollments: [{enrollment: "1", dimensions: [department, department]}]`, `enrollments[0]: dimensions[1]: "department" is listed twice`},
+		{"tag clash", `enrollments: [{enrollment: "1", tag_labels: [cost-center, cost_center]}]`, `enrollments[0]: tag_labels[1]: "cost-center" and "cost_center" both become label tag_cost_center`},
+		{"bad method", `enrollments: [{enrollment: "1", usage_method: ftp}]`, `enrollments[0]: usage_method: "ftp" is not a method (valid: auto, json, csv, async)`},
+		{"negative budget", `enrollments: [{enrollment: "1", budgets: [{name: b, amount: -1}]}]`, `enrollments[0]: budgets[0] (b): amount -1 must not be negative`},
+		{"budget scope type", `enrollments: [{enrollment: "1", budgets: [{name: b, amount: 1, scope_type: tag, scope: x}]}]`, `enrollments[0]: budgets[0] (b): scope_type "tag" is not a scope type (valid: enrollment, department, subscription, meter_category)`},
+		{"budget duplicate", `enrollments: [{enrollment: "1", budgets: [{name: b, amount: 1}, {name: b, amount: 2}]}]`, `enrollments[0]: budgets[1]: name "b" is already used by budgets[0]`},
+		{"budget no scope", `enrollments: [{enrollment: "1", budgets: [{name: b, amount: 1, scope_type: department}]}]`, `enrollments[0]: budgets[0] (b): scope is required for scope_type department`},
+		{"budget no name", `enrollments: [{enrollment: "1", budgets: [{amount: 1}]}]`, `enrollments[0]: budgets[0]: name is required`},
+		{"arm with key", `enrollments: [{enrollment: "1", source: arm, api_key_file: k}]`, `enrollments[0]: api_key_file: the arm source uses Entra ID credentials, not an EA API key`},
+		{"arm on ea", `enrollments: [{enrollment: "1", arm: {tenant_id: t}}]`, `enrollments[0]: arm: set only for source arm`},
+		{"arm half explicit", `enrollments: [{enrollment: "1", source: arm, arm: {client_secret_file: s}}]`, `enrollments[0]: arm: tenant_id and client_id are required with client_secret_file or client_certificate_file`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml))
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("error\n got: %s\nwant: %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Load(filepath.Join(dir, "missing.yml"))
+	if err == nil || !os.IsNotExist(unwrapAll(err)) {
+		t.Errorf("missing file: %v", err)
+	}
+	p := filepath.Join(dir, "bad.yml")
+	if err := os.WriteFile(p, []byte("enrollments: [{enrollment: x}]"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(p)
+	want := "config file " + p + `: enrollments[0]: enrollment: "x" is not an enrollment number (1 to 12 digits)`
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+}
+
+func unwrapAll(err error) error {
+	for {
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return err
+		}
+		err = u.Unwrap()
+	}
+}
+
+// FuzzParse checks that no input makes the parser panic, and that whatever it
+// accepts is valid.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("enrollments: [{enrollment: \"1\"}]"))
+	f.Add([]byte("enrollments:\n  - enrollment: \"8608480\"\n    tag_labels: [env]\n    budgets: [{name: a, amount: 1, scope_type: department, scope: x}]\n"))
+	f.Add([]byte("enrollments: [{enrollment: \"1\", source: arm, arm: {tenant_id: t, client_id: c, client_secret_file: s}}]"))
+	f.Add([]byte("{{{"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := Parse(b)
+		if err != nil {
+			return
+		}
+		if len(c.Enrollments) == 0 {
+			t.Fatal("accepted a config without enrollments")
+		}
+		if err := c.validate(); err != nil {
+			t.Fatalf("accepted config fails validation again: %v", err)
+		}
+	})
+}

@@ -1,0 +1,216 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/collector/config"
+)
+
+// results holds the last good data of every dataset of one enrollment. Each
+// field is immutable once stored; a refresh replaces a field only when its
+// dataset refreshed successfully.
+type results struct {
+	periods  []apiclient.BillingPeriod
+	balances map[string]*apiclient.BalanceSummary
+	usage    *usageAgg
+	market   map[string]marketAgg
+	prices   *priceSheet
+}
+
+// datasetStatus is what the self-metrics say about one dataset.
+type datasetStatus struct {
+	attempted   bool
+	success     bool
+	duration    time.Duration
+	lastSuccess time.Time
+}
+
+// snapshot is everything one enrollment exposes, rendered once per refresh
+// into const metrics. Scrapes only read it, so concurrent scrapes see one
+// whole refresh or another, never a mix.
+type snapshot struct {
+	metrics []prometheus.Metric
+	// status is kept for the landing page.
+	status  map[string]datasetStatus
+	updated time.Time
+}
+
+// refresher refreshes one enrollment's datasets in the background and
+// publishes a new snapshot after each refresh.
+type refresher struct {
+	cfg      config.Enrollment
+	layout   *layout
+	descs    *descs
+	src      apiclient.Source
+	logger   log.Logger
+	now      func() time.Time
+	interval time.Duration
+	timeout  time.Duration
+
+	running atomic.Bool
+	snap    atomic.Pointer[snapshot]
+
+	// mu guards res and status, which only refresh writes.
+	mu     sync.Mutex
+	res    results
+	status map[string]datasetStatus
+}
+
+func newRefresher(cfg config.Enrollment, l *layout, d *descs, src apiclient.Source, logger log.Logger, now func() time.Time, interval time.Duration) *refresher {
+	r := &refresher{
+		cfg: cfg, layout: l, descs: d, src: src, now: now, interval: interval,
+		logger: log.With(logger, "enrollment", cfg.Enrollment),
+		// The deadline leaves a tenth of the interval free, so a slow API
+		// never makes refreshes pile up.
+		timeout: interval - interval/10,
+		status:  map[string]datasetStatus{},
+	}
+	r.publish()
+	return r
+}
+
+// run refreshes at once, then every interval with ±10% jitter so that many
+// exporters do not hit the API in step, until ctx ends.
+func (r *refresher) run(ctx context.Context) {
+	for {
+		r.refresh(ctx)
+		jitter := time.Duration((rand.Float64()*0.2 - 0.1) * float64(r.interval))
+		t := time.NewTimer(r.interval + jitter)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// fetched is the outcome of one dataset's refresh.
+type fetched struct {
+	dataset string
+	err     error
+	dur     time.Duration
+	store   func(*results) // stores the new data; nil on failure
+}
+
+// refresh fetches every enabled dataset concurrently, keeps the last good
+// data of those that fail, and publishes a new snapshot. A refresh that finds
+// another still running does nothing.
+func (r *refresher) refresh(ctx context.Context) {
+	if !r.running.CompareAndSwap(false, true) {
+		level.Warn(r.logger).Log("msg", "previous refresh still running; skipping this one")
+		return
+	}
+	defer r.running.Store(false)
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+
+	cur, prev := periodsAround(r.now())
+	var wg sync.WaitGroup
+	out := make(chan fetched, len(config.AllDatasets))
+	for _, ds := range config.AllDatasets {
+		if !r.cfg.Enabled(ds) {
+			continue
+		}
+		wg.Go(func() {
+			start := time.Now()
+			store, err := r.fetch(ctx, ds, cur, prev)
+			out <- fetched{dataset: ds, err: err, dur: time.Since(start), store: store}
+		})
+	}
+	wg.Wait()
+	close(out)
+	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) {
+		return // shutting down or replaced: nothing to publish
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	for f := range out {
+		st := r.status[f.dataset]
+		st.attempted, st.duration, st.success = true, f.dur, f.err == nil
+		if f.err != nil {
+			level.Error(r.logger).Log("msg", "refresh failed; serving the last good data", "dataset", f.dataset, "err", f.err)
+		} else {
+			f.store(&r.res)
+			st.lastSuccess = now
+			level.Debug(r.logger).Log("msg", "refreshed", "dataset", f.dataset, "duration", f.dur)
+		}
+		r.status[f.dataset] = st
+	}
+	r.publishLocked()
+}
+
+// fetch runs one dataset's refresh and returns a function that stores its
+// result.
+func (r *refresher) fetch(ctx context.Context, dataset, cur, prev string) (func(*results), error) {
+	switch dataset {
+	case config.DatasetBillingPeriods:
+		p, err := r.src.BillingPeriods(ctx)
+		return func(res *results) { res.periods = p }, err
+	case config.DatasetBalanceSummary:
+		b, err := fetchBalances(ctx, r.src, cur, prev)
+		return func(res *results) { res.balances = b }, err
+	case config.DatasetUsageDetails:
+		u, err := fetchUsage(ctx, r.src, &r.cfg, cur, prev)
+		return func(res *results) { res.usage = u }, err
+	case config.DatasetMarketplaceCharges:
+		m, err := fetchMarketplace(ctx, r.src, cur, prev)
+		return func(res *results) { res.market = m }, err
+	case config.DatasetPriceSheet:
+		p, err := fetchPriceSheet(ctx, r.src)
+		return func(res *results) { res.prices = p }, err
+	}
+	return nil, errors.New("unknown dataset " + dataset)
+}
+
+func (r *refresher) publish() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.publishLocked()
+}
+
+func (r *refresher) publishLocked() {
+	status := make(map[string]datasetStatus, len(r.status))
+	for k, v := range r.status {
+		status[k] = v
+	}
+	now := r.now()
+	cur, prev := periodsAround(now)
+	b := &builder{
+		cfg: &r.cfg, layout: r.layout, d: r.descs, res: &r.res, status: status,
+		cur: cur, prev: prev,
+	}
+	if ce, ok := r.src.(apiclient.CredentialExpirer); ok {
+		b.keyExpiry, b.hasKeyExpiry = ce.CredentialExpiry()
+	}
+	r.snap.Store(&snapshot{metrics: b.build(), status: status, updated: now})
+}
+
+// periodsAround returns the billing periods (yyyyMM) of the calendar month of
+// now and of the month before: EA billing periods are calendar months, UTC.
+func periodsAround(now time.Time) (cur, prev string) {
+	now = now.UTC()
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return first.Format("200601"), first.AddDate(0, -1, 0).Format("200601")
+}
+
+// periodBounds returns the first and the last day of a yyyyMM period.
+func periodBounds(period string) (first, last int32, ok bool) {
+	t, err := time.Parse("200601", period)
+	if err != nil {
+		return 0, 0, false
+	}
+	return dayIndex(t), dayIndex(t.AddDate(0, 1, -1)), true
+}

@@ -1,0 +1,205 @@
+package collector
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+)
+
+// maxLabelValueLen bounds every label value taken from the API, in bytes.
+const maxLabelValueLen = 256
+
+// keyDimsFixed are always part of the aggregation key, whatever the
+// configured dimensions, because daily costs, forecasts and budgets need them.
+var keyDimsFixed = []apiclient.Dimension{
+	apiclient.DimDepartment, apiclient.DimSubscriptionID, apiclient.DimSubscription,
+	apiclient.DimMeterCategory, apiclient.DimUnitOfMeasure,
+}
+
+// sum is a compensated (Neumaier) sum, so that adding millions of small costs
+// loses no cent to rounding.
+type sum struct{ s, c float64 }
+
+func (x *sum) add(v float64) {
+	t := x.s + v
+	if math.Abs(x.s) >= math.Abs(v) {
+		x.c += (x.s - t) + v
+	} else {
+		x.c += (v - t) + x.s
+	}
+	x.s = t
+}
+
+func (x *sum) addSum(y sum) { x.add(y.s); x.add(y.c) }
+
+func (x sum) value() float64 { return x.s + x.c }
+
+// usageSum is what one label set accumulates.
+type usageSum struct{ cost, qty sum }
+
+// dayAgg holds one UTC day's usage per aggregation key. Keeping days apart
+// lets a re-read day replace its old contribution exactly.
+type dayAgg struct {
+	series map[string]*usageSum
+	// credit is the cost that draws on the prepaid credit (not billed
+	// separately), for the credit burn rate.
+	credit sum
+	rows   int
+}
+
+// periodAgg holds one billing period's usage, day by day.
+type periodAgg struct {
+	days map[int32]*dayAgg
+}
+
+func (p *periodAgg) rows() int {
+	n := 0
+	for _, d := range p.days {
+		n += d.rows
+	}
+	return n
+}
+
+// latestDay returns the latest day with data, and false when there is none.
+func (p *periodAgg) latestDay() (int32, bool) {
+	var latest int32
+	found := false
+	for day, d := range p.days {
+		if day != noDay && d.rows > 0 && (!found || day > latest) {
+			latest, found = day, true
+		}
+	}
+	return latest, found
+}
+
+// usageAgg aggregates streamed usage rows into per-period, per-day sums keyed
+// by interned label values. Memory follows the number of label sets and days,
+// not rows: a row costs a map lookup and no allocation unless it brings a
+// label set or a label value not seen before.
+type usageAgg struct {
+	keyDims []apiclient.Dimension
+	nTags   int
+	strs    []string          // interned values by id
+	ids     map[string]uint32 // value (as sent by the API) -> id
+	keyBuf  []byte
+	periods map[string]*periodAgg
+}
+
+func newUsageAgg(dims []apiclient.Dimension, nTags int) *usageAgg {
+	keyDims := slices.Clone(keyDimsFixed)
+	for _, d := range dims {
+		if !slices.Contains(keyDims, d) {
+			keyDims = append(keyDims, d)
+		}
+	}
+	a := &usageAgg{
+		keyDims: keyDims,
+		nTags:   nTags,
+		ids:     map[string]uint32{"": 0},
+		strs:    []string{""},
+		periods: map[string]*periodAgg{},
+	}
+	a.keyBuf = make([]byte, 4*(len(keyDims)+nTags))
+	return a
+}
+
+// pos returns the position of d in the aggregation key, or -1.
+func (a *usageAgg) pos(d apiclient.Dimension) int {
+	return slices.Index(a.keyDims, d)
+}
+
+func (a *usageAgg) intern(b []byte) uint32 {
+	if id, ok := a.ids[string(b)]; ok {
+		return id
+	}
+	id := uint32(len(a.strs))
+	a.ids[string(b)] = id
+	a.strs = append(a.strs, sanitizeLabelValue(b))
+	return id
+}
+
+func (a *usageAgg) period(id string) *periodAgg {
+	p := a.periods[id]
+	if p == nil {
+		p = &periodAgg{days: map[int32]*dayAgg{}}
+		a.periods[id] = p
+	}
+	return p
+}
+
+// noDay keeps the rows whose date the API left out: they count in the period's
+// totals but never as the latest day.
+const noDay int32 = math.MinInt32
+
+// dayIndex is the number of days since the Unix epoch of a UTC midnight.
+func dayIndex(t time.Time) int32 {
+	if t.IsZero() {
+		return noDay
+	}
+	return int32(t.Unix() / 86400)
+}
+
+func dayTime(day int32) time.Time { return time.Unix(int64(day)*86400, 0).UTC() }
+
+// add aggregates one row into period p.
+func (a *usageAgg) add(p *periodAgg, row *apiclient.UsageRow) {
+	k := a.keyBuf
+	for i, d := range a.keyDims {
+		binary.LittleEndian.PutUint32(k[4*i:], a.intern(row.Values[d]))
+	}
+	off := 4 * len(a.keyDims)
+	for i := 0; i < a.nTags; i++ {
+		var v []byte
+		if i < len(row.Tags) {
+			v = row.Tags[i]
+		}
+		binary.LittleEndian.PutUint32(k[off+4*i:], a.intern(v))
+	}
+	day := dayIndex(row.Date)
+	d := p.days[day]
+	if d == nil {
+		d = &dayAgg{series: map[string]*usageSum{}}
+		p.days[day] = d
+	}
+	s := d.series[string(k)]
+	if s == nil {
+		s = &usageSum{}
+		d.series[string(k)] = s
+	}
+	s.cost.add(row.Cost)
+	s.qty.add(row.Quantity)
+	if !row.BilledSeparately {
+		d.credit.add(row.Cost)
+	}
+	d.rows++
+}
+
+// keyID returns the interned id at position i of an aggregation key.
+func keyID(key string, i int) uint32 {
+	return uint32(key[4*i]) | uint32(key[4*i+1])<<8 | uint32(key[4*i+2])<<16 | uint32(key[4*i+3])<<24
+}
+
+// sanitizeLabelValue makes an API string safe as a label value: valid UTF-8
+// and at most maxLabelValueLen bytes, cut at a rune boundary.
+func sanitizeLabelValue(b []byte) string {
+	if utf8.Valid(b) && len(b) <= maxLabelValueLen {
+		return string(b)
+	}
+	out := make([]byte, 0, min(len(b), maxLabelValueLen))
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		b = b[size:]
+		if r == utf8.RuneError && size <= 1 {
+			r = utf8.RuneError
+		}
+		if len(out)+utf8.RuneLen(r) > maxLabelValueLen {
+			break
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return string(out)
+}
