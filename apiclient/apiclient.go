@@ -210,3 +210,33 @@ type PriceSheetItem struct {
 	// Currency is the ISO currency code, trimmed; "" when absent.
 	Currency string
 }
+
+// BudgetLister is implemented by sources that can read the budgets defined in
+// Azure itself (the arm source), so that they are exported next to the
+// configured ones.
+type BudgetLister interface {
+	// Budgets lists the cost budgets at the enrollment and department scopes.
+	Budgets(ctx context.Context) ([]Budget, error)
+}
+
+// Budget is a cost budget defined in Azure.
+type Budget struct {
+	Name string
+	// ScopeType is "enrollment" or "department".
+	ScopeType string
+	// Scope is the department's name (or id when the name is unknown); ""
+	// for the enrollment scope.
+	Scope string
+	// Amount is the budget per TimeGrain.
+	Amount float64
+	// TimeGrain is Azure's grain: Monthly, Quarterly, Annually,
+	// BillingMonth, BillingQuarter or BillingAnnual.
+	TimeGrain string
+	// CurrentSpend is Azure's last evaluated spend (evaluated once a day).
+	CurrentSpend float64
+	// ForecastSpend is Azure's forecast, when HasForecast.
+	ForecastSpend float64
+	HasForecast   bool
+	// Currency is the ISO currency code of the amounts, trimmed.
+	Currency string
+}

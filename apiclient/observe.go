@@ -88,3 +88,13 @@ func (NopObserver) ObserveRetry(string, string) {}
 
 // ObserveRefused does nothing.
 func (NopObserver) ObserveRefused(string) {}
+
+// QuotaObserver is implemented by observers that record the remaining API
+// quota some APIs report in response headers (Cost Management's
+// x-ms-ratelimit-remaining-* headers). Sources check for it with a type
+// assertion.
+type QuotaObserver interface {
+	// ObserveQuota reports the remaining amount of one named quota (e.g.
+	// "QueriesPerHour") after a response from endpoint.
+	ObserveQuota(endpoint, quota string, remaining float64)
+}
