@@ -1,0 +1,115 @@
+package ea
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+)
+
+// balanceJSON is one balance summary (reference 3.2).
+type balanceJSON struct {
+	BillingPeriodID                flexString `json:"billingPeriodId"`
+	CurrencyCode                   flexString `json:"currencyCode"`
+	BeginningBalance               flexFloat  `json:"beginningBalance"`
+	EndingBalance                  flexFloat  `json:"endingBalance"`
+	NewPurchases                   flexFloat  `json:"newPurchases"`
+	Adjustments                    flexFloat  `json:"adjustments"`
+	Utilized                       flexFloat  `json:"utilized"`
+	ServiceOverage                 flexFloat  `json:"serviceOverage"`
+	ChargesBilledSeparately        flexFloat  `json:"chargesBilledSeparately"`
+	TotalOverage                   flexFloat  `json:"totalOverage"`
+	TotalUsage                     flexFloat  `json:"totalUsage"`
+	AzureMarketplaceServiceCharges flexFloat  `json:"azureMarketplaceServiceCharges"`
+}
+
+// BalanceSummary reads the balance summary of period (yyyyMM), or of the
+// current period when period is "". A 400 or 404, or an empty answer, is
+// "no data": nil and a nil error.
+func (c *Client) BalanceSummary(ctx context.Context, period string) (*apiclient.BalanceSummary, error) {
+	path, err := periodPath(period)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := c.authorizer()
+	if err != nil {
+		return nil, err
+	}
+	var summary *apiclient.BalanceSummary
+	err = c.getJSON(ctx, apiclient.EndpointBalanceSummary, http.MethodGet, c.apiURL("v3", path+"/balancesummary", nil), auth,
+		func(payload []byte) error {
+			summary, err = decodeBalanceSummary(payload, period)
+			return err
+		})
+	if isNoData(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return summary, nil
+}
+
+// decodeBalanceSummary accepts the documented object and the array that
+// the real API sends; from an array it takes the element of period, else
+// the first.
+func decodeBalanceSummary(payload []byte, period string) (*apiclient.BalanceSummary, error) {
+	var items []*balanceJSON
+	switch payload[0] {
+	case '[':
+		if err := json.Unmarshal(payload, &items); err != nil {
+			return nil, decodeError("balance summary", err)
+		}
+	case '{':
+		var one balanceJSON
+		if err := json.Unmarshal(payload, &one); err != nil {
+			return nil, decodeError("balance summary", err)
+		}
+		items = append(items, &one)
+	case 'n':
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("%w: balance summary: want a JSON object or array", apiclient.ErrBadResponse)
+	}
+	chosen := pickBalance(items, period)
+	if chosen == nil {
+		return nil, nil
+	}
+	return chosen.record(), nil
+}
+
+func pickBalance(items []*balanceJSON, period string) *balanceJSON {
+	var first *balanceJSON
+	for _, item := range items {
+		if item == nil {
+			continue
+		}
+		if period != "" && strings.TrimSpace(string(item.BillingPeriodID)) == period {
+			return item
+		}
+		if first == nil {
+			first = item
+		}
+	}
+	return first
+}
+
+func (j *balanceJSON) record() *apiclient.BalanceSummary {
+	return &apiclient.BalanceSummary{
+		BillingPeriod:                  strings.TrimSpace(string(j.BillingPeriodID)),
+		Currency:                       strings.TrimSpace(string(j.CurrencyCode)),
+		BeginningBalance:               j.BeginningBalance.Value,
+		EndingBalance:                  j.EndingBalance.Value,
+		NewPurchases:                   j.NewPurchases.Value,
+		Adjustments:                    j.Adjustments.Value,
+		Utilized:                       j.Utilized.Value,
+		ServiceOverage:                 j.ServiceOverage.Value,
+		ChargesBilledSeparately:        j.ChargesBilledSeparately.Value,
+		TotalOverage:                   j.TotalOverage.Value,
+		TotalUsage:                     j.TotalUsage.Value,
+		AzureMarketplaceServiceCharges: j.AzureMarketplaceServiceCharges.Value,
+	}
+}

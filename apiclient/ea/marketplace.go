@@ -1,0 +1,89 @@
+package ea
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+)
+
+// marketplaceJSON is one marketplace store charge (reference 3.6).
+type marketplaceJSON struct {
+	UsageStartDate   flexString `json:"usageStartDate"`
+	DepartmentName   flexString `json:"departmentName"`
+	SubscriptionGUID flexString `json:"subscriptionGuid"`
+	SubscriptionName flexString `json:"subscriptionName"`
+	PublisherName    flexString `json:"publisherName"`
+	OfferName        flexString `json:"offerName"`
+	PlanName         flexString `json:"planName"`
+	ExtendedCost     flexFloat  `json:"extendedCost"`
+	Cost             flexFloat  `json:"cost"`
+	ConsumedQuantity flexFloat  `json:"consumedQuantity"`
+}
+
+// MarketplaceCharges streams the marketplace store charges of period
+// (yyyyMM), or of the current period when period is "". A 400 or 404 is
+// "no data". The whole list is decoded before the first call of fn.
+func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(*apiclient.MarketplaceCharge) error) error {
+	path, err := periodPath(period)
+	if err != nil {
+		return err
+	}
+	auth, err := c.authorizer()
+	if err != nil {
+		return err
+	}
+	var charges []apiclient.MarketplaceCharge
+	err = c.getJSON(ctx, apiclient.EndpointMarketplaceCharges, http.MethodGet, c.apiURL("v3", path+"/marketplacecharges", nil), auth,
+		func(payload []byte) error {
+			charges, err = decodeMarketplace(payload)
+			return err
+		})
+	if isNoData(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for i := range charges {
+		if err := fn(&charges[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeMarketplace decodes the bare marketplace charges array.
+func decodeMarketplace(payload []byte) ([]apiclient.MarketplaceCharge, error) {
+	items, err := decodeArray[marketplaceJSON](payload, "marketplace charges")
+	if err != nil {
+		return nil, err
+	}
+	charges := make([]apiclient.MarketplaceCharge, 0, len(items))
+	for _, item := range items {
+		if item == nil {
+			continue
+		}
+		date, err := parseTime("usageStartDate", item.UsageStartDate)
+		if err != nil {
+			return nil, fmt.Errorf("marketplace charges: %w", err)
+		}
+		cost := item.ExtendedCost
+		if !cost.Set {
+			cost = item.Cost
+		}
+		charges = append(charges, apiclient.MarketplaceCharge{
+			Date:           date,
+			Department:     string(item.DepartmentName),
+			SubscriptionID: string(item.SubscriptionGUID),
+			Subscription:   string(item.SubscriptionName),
+			Publisher:      string(item.PublisherName),
+			Offer:          string(item.OfferName),
+			Plan:           string(item.PlanName),
+			Cost:           cost.Value,
+			Quantity:       item.ConsumedQuantity.Value,
+		})
+	}
+	return charges, nil
+}

@@ -1,0 +1,259 @@
+package ea
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/go-kit/log/level"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/transport"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/usagedec"
+)
+
+// Range limits of the reference (1.5): the JSON and asynchronous endpoints
+// take at most 36 months, the synchronous CSV download one.
+const (
+	maxMonthsJSON     = 36
+	maxMonthsDownload = 1
+)
+
+// Usage streams the usage rows that q selects to fn, by q.Method. UsageAuto
+// pages through the JSON endpoints.
+func (c *Client) Usage(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
+	switch q.Method {
+	case apiclient.UsageAuto, apiclient.UsageJSON:
+		return c.usageJSON(ctx, q, fn)
+	case apiclient.UsageCSV:
+		return c.usageDownload(ctx, q, fn)
+	case apiclient.UsageAsync:
+		return c.usageAsync(ctx, q, fn)
+	}
+	return fmt.Errorf("ea: unknown usage method %d", q.Method)
+}
+
+// usageRange is one request's worth of a usage query: a billing period
+// ("" for the current one), or a custom range of whole UTC days.
+type usageRange struct {
+	period   string
+	from, to time.Time
+}
+
+func (r usageRange) custom() bool { return !r.from.IsZero() }
+
+// query is the range's query string for the CSV routes, which take either
+// form; current names the current period for them.
+func (r usageRange) query(current string) url.Values {
+	if r.custom() {
+		return url.Values{"startTime": {r.from.Format(time.DateOnly)}, "endTime": {r.to.Format(time.DateOnly)}}
+	}
+	if r.period == "" {
+		return url.Values{"billingPeriod": {current}}
+	}
+	return url.Values{"billingPeriod": {r.period}}
+}
+
+// plan splits q into ranges of at most maxMonths calendar months.
+func (c *Client) plan(q apiclient.UsageQuery, maxMonths int) ([]usageRange, error) {
+	if q.Start.IsZero() {
+		if q.BillingPeriod != "" {
+			if err := validPeriod(q.BillingPeriod); err != nil {
+				return nil, err
+			}
+		}
+		return []usageRange{{period: q.BillingPeriod}}, nil
+	}
+	from, to := utcDay(q.Start), utcDay(c.cfg.now())
+	if !q.End.IsZero() {
+		to = utcDay(q.End)
+	}
+	if to.Before(from) {
+		return nil, fmt.Errorf("ea: usage query ends (%s) before it starts (%s)", to.Format(time.DateOnly), from.Format(time.DateOnly))
+	}
+	return splitRange(from, to, maxMonths), nil
+}
+
+// splitRange cuts [from, to] at calendar month boundaries into ranges of at
+// most months months each.
+func splitRange(from, to time.Time, months int) []usageRange {
+	var ranges []usageRange
+	for start := from; !start.After(to); {
+		end := time.Date(start.Year(), start.Month()+time.Month(months), 0, 0, 0, 0, 0, time.UTC)
+		if end.After(to) {
+			end = to
+		}
+		ranges = append(ranges, usageRange{from: start, to: end})
+		start = end.AddDate(0, 0, 1)
+	}
+	return ranges
+}
+
+func utcDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// currentPeriod is the current calendar month as yyyyMM: EA billing
+// periods are calendar months, and the CSV routes want a period.
+func (c *Client) currentPeriod() string { return c.cfg.now().UTC().Format("200601") }
+
+// usageJSON pages through the JSON usage-details routes.
+func (c *Client) usageJSON(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
+	ranges, err := c.plan(q, maxMonthsJSON)
+	if err != nil {
+		return err
+	}
+	auth, err := c.authorizer()
+	if err != nil {
+		return err
+	}
+	p := &pager{c: c, auth: auth, dec: usagedec.New(q.TagKeys), fn: fn}
+	for _, r := range ranges {
+		if err := p.run(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pager follows the nextLinks of one usage listing. Each page is read whole
+// into buf and decoded before any of its rows is delivered, so that a
+// damaged page is fetched again without a row being delivered twice.
+type pager struct {
+	c    *Client
+	auth transport.Authorizer
+	dec  *usagedec.Decoder
+	fn   func(*apiclient.UsageRow) error
+	buf  bytes.Buffer
+}
+
+func (p *pager) firstURL(r usageRange) (string, error) {
+	if r.custom() {
+		return p.c.apiURL("v3", "/usagedetailsbycustomdate", url.Values{
+			"startTime": {r.from.Format(time.DateOnly)}, "endTime": {r.to.Format(time.DateOnly)}}), nil
+	}
+	path, err := periodPath(r.period)
+	return p.c.apiURL("v3", path+"/usagedetails", nil), err
+}
+
+// run delivers the rows of range r. A 400 or 404 on the first page, or the
+// "Usage Data Extract" body, means no data; on a later page it is an error,
+// since rows were delivered already.
+func (p *pager) run(ctx context.Context, r usageRange) error {
+	next, err := p.firstURL(r)
+	if err != nil {
+		return err
+	}
+	seen := make(map[string]bool)
+	for page := 1; next != ""; page++ {
+		if page > p.c.cfg.MaxPages {
+			return fmt.Errorf("%s: %w: more than %d pages", apiclient.EndpointUsageDetails, apiclient.ErrPageLoop, p.c.cfg.MaxPages)
+		}
+		if seen[next] {
+			return fmt.Errorf("%s: %w: page %d links back to an earlier page", apiclient.EndpointUsageDetails, apiclient.ErrPageLoop, page-1)
+		}
+		seen[next] = true
+		rows, link, err := p.fetch(ctx, next)
+		if page == 1 && isNoData(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		level.Debug(p.c.cfg.Logger).Log("msg", "usage page", "endpoint", apiclient.EndpointUsageDetails, "page", page, "rows", len(rows))
+		if err := p.deliver(rows, r); err != nil {
+			return err
+		}
+		if next, err = resolveLink(next, link); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetch reads and decodes one page; its rows are valid until the next call.
+func (p *pager) fetch(ctx context.Context, pageURL string) ([]apiclient.UsageRow, string, error) {
+	var rows []apiclient.UsageRow
+	var link string
+	_, err := p.c.tr.Do(ctx, transport.Request{
+		Endpoint: apiclient.EndpointUsageDetails, URL: pageURL, Auth: p.auth,
+		Check: func(res *transport.Response) error {
+			var err error
+			rows, link, err = p.decode(res)
+			return err
+		},
+	}, &p.buf)
+	return rows, link, err
+}
+
+func (p *pager) decode(res *transport.Response) ([]apiclient.UsageRow, string, error) {
+	if isHTML(res.Header.Get("Content-Type"), res.Body) {
+		return nil, "", transport.Damaged(fmt.Errorf("%w: an HTML page instead of JSON (a proxy or sign-in page?)", apiclient.ErrBadResponse))
+	}
+	rows, link, err := p.dec.Page(res.Body)
+	switch {
+	case errors.Is(err, usagedec.ErrNoData):
+		return nil, "", nil
+	case err != nil:
+		return nil, "", transport.Damaged(err)
+	}
+	return rows, link, checkFieldSizes(rows)
+}
+
+// checkFieldSizes refuses a row value too long to be a label.
+func checkFieldSizes(rows []apiclient.UsageRow) error {
+	for i := range rows {
+		for _, v := range rows[i].Values {
+			if len(v) > maxFieldBytes {
+				return fmt.Errorf("%w: a usage field of %d bytes is over the %d-byte limit", apiclient.ErrBadResponse, len(v), maxFieldBytes)
+			}
+		}
+		for _, v := range rows[i].Tags {
+			if len(v) > maxFieldBytes {
+				return fmt.Errorf("%w: a tag value of %d bytes is over the %d-byte limit", apiclient.ErrBadResponse, len(v), maxFieldBytes)
+			}
+		}
+	}
+	return nil
+}
+
+// deliver passes rows to fn, dropping those dated outside a custom range.
+func (p *pager) deliver(rows []apiclient.UsageRow, r usageRange) error {
+	for i := range rows {
+		row := &rows[i]
+		if r.custom() && (row.Date.Before(r.from) || row.Date.After(r.to)) {
+			continue
+		}
+		if err := p.fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolveLink resolves a nextLink (absolute in practice) against the page
+// it came from; "" ends the listing.
+func resolveLink(pageURL, link string) (string, error) {
+	if link == "" {
+		return "", nil
+	}
+	base, err := url.Parse(pageURL)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w: bad page URL", apiclient.EndpointUsageDetails, apiclient.ErrBadResponse)
+	}
+	ref, err := url.Parse(link)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w: nextLink is not a URL", apiclient.EndpointUsageDetails, apiclient.ErrBadResponse)
+	}
+	return base.ResolveReference(ref).String(), nil
+}
+
+// isHTML reports an HTML page by its content type or first byte.
+func isHTML(contentType string, body []byte) bool {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	return bytes.HasPrefix(trimmed, []byte("<")) || bytes.Contains(bytes.ToLower([]byte(contentType)), []byte("html"))
+}
