@@ -208,17 +208,17 @@ func TestJWTExpiry(t *testing.T) {
 		payload string // base64url of the claims
 		want    int64  // 0: no expiry
 	}{
-		{"integer", "eyJleHAiOjE3MzU2ODk2MDB9", 1735689600},          // {"exp":1735689600}
-		{"padded", "eyJleHAiOjE3MzU2ODk2MDB9==", 1735689600},         // same, with padding
-		{"float", "eyJleHAiOjEuNzM1Njg5NmU5fQ", 1735689600},          // {"exp":1.7356896e9}
-		{"string", "eyJleHAiOiIxNzM1Njg5NjAwIn0", 1735689600},        // {"exp":"1735689600"}
-		{"url alphabet", "eyJhIjoiPz8_Pz4-IiwiZXhwIjoxMDB9", 100},    // {"a":"???>>","exp":100}
-		{"no exp", "eyJzdWIiOiJ4In0", 0},                             // {"sub":"x"}
-		{"negative", "eyJleHAiOi0xfQ", 0},                            // {"exp":-1}
-		{"far future", "eyJleHAiOjFlMjB9", 0},                        // {"exp":1e20}
-		{"not JSON", "bm90IGpzb24", 0},                               // not json
-		{"not base64", "!!!", 0},                                     //
-		{"exp is an object", "eyJleHAiOnsiYSI6MX19", 0},              // {"exp":{"a":1}}
+		{"integer", "eyJleHAiOjE3MzU2ODk2MDB9", 1735689600},       // {"exp":1735689600}
+		{"padded", "eyJleHAiOjE3MzU2ODk2MDB9==", 1735689600},      // same, with padding
+		{"float", "eyJleHAiOjEuNzM1Njg5NmU5fQ", 1735689600},       // {"exp":1.7356896e9}
+		{"string", "eyJleHAiOiIxNzM1Njg5NjAwIn0", 1735689600},     // {"exp":"1735689600"}
+		{"url alphabet", "eyJhIjoiPz8_Pz4-IiwiZXhwIjoxMDB9", 100}, // {"a":"???>>","exp":100}
+		{"no exp", "eyJzdWIiOiJ4In0", 0},                          // {"sub":"x"}
+		{"negative", "eyJleHAiOi0xfQ", 0},                         // {"exp":-1}
+		{"far future", "eyJleHAiOjFlMjB9", 0},                     // {"exp":1e20}
+		{"not JSON", "bm90IGpzb24", 0},                            // not json
+		{"not base64", "!!!", 0},                                  //
+		{"exp is an object", "eyJleHAiOnsiYSI6MX19", 0},           // {"exp":{"a":1}}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -165,6 +165,8 @@ func sequence(steps ...http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func jsonReply(body string) http.HandlerFunc { return reply(200, "application/json; charset=utf-8", body) }
+func jsonReply(body string) http.HandlerFunc {
+	return reply(200, "application/json; charset=utf-8", body)
+}
 
 var _ apiclient.Observer = (*recorder)(nil)
