@@ -10,18 +10,18 @@ import (
 // serving order, indexed by the enrollment's department, subscription,
 // category and publisher indices.
 type periodSums struct {
-	rows                      int
-	cost, qty                 float64
-	billedSeparately          float64
-	commitmentEligible        float64 // cost of rows not billed separately
+	rows                       int
+	cost, qty                  float64
+	billedSeparately           float64
+	commitmentEligible         float64 // cost of rows not billed separately
 	deptCost, subCost, catCost []float64
 	deptRows, subRows, catRows []int
-	latestDay                 int64 // < from when no rows
-	latestDeptCost            []float64
-	latestDeptRows            []int
-	market                    float64
-	marketByPub               []float64
-	marketRows                []int
+	latestDay                  int64 // < from when no rows
+	latestDeptCost             []float64
+	latestDeptRows             []int
+	market                     float64
+	marketByPub                []float64
+	marketRows                 []int
 }
 
 type truthKey struct {
