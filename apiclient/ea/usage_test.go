@@ -1,0 +1,302 @@
+package ea
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+)
+
+const base = "/v3/enrollments/100"
+
+func TestUsagePaging(t *testing.T) {
+	var srvURL string
+	hs := newHarness(t, byPath(map[string]http.HandlerFunc{
+		base + "/usagedetails": func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Query().Get("skiptoken") {
+			case "":
+				jsonReply(usagePage(srvURL+base+"/usagedetails?skiptoken=p2", usageRowJSON("2024-03-01", "A", 1), usageRowJSON("2024-03-02", "B", 2)))(w, r)
+			case "p2":
+				jsonReply(usagePage(srvURL+base+"/usagedetails?skiptoken=p3", usageRowJSON("2024-03-03", "A", 4)))(w, r)
+			default:
+				jsonReply(usagePage("", usageRowJSON("2024-03-04", "C", 8)))(w, r)
+			}
+		},
+	}), nil)
+	srvURL = hs.srv.URL
+	got, err := usage(t, hs, apiclient.UsageQuery{TagKeys: []string{"env"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.rows != 4 || !got.costIs(15) || got.depts["A"] != 5 {
+		t.Errorf("got %+v", got)
+	}
+	reqs := hs.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.auth != "bearer "+testKey {
+			t.Errorf("request %+v without the key", r)
+		}
+	}
+}
+
+func TestUsageRoutes(t *testing.T) {
+	tests := []struct {
+		name  string
+		q     apiclient.UsageQuery
+		paths []string
+	}{
+		{"current period", apiclient.UsageQuery{}, []string{base + "/usagedetails?"}},
+		{"billing period", apiclient.UsageQuery{BillingPeriod: "202402"}, []string{base + "/billingPeriods/202402/usagedetails?"}},
+		{"custom range", apiclient.UsageQuery{Start: date(2024, 2, 1, 13, 0, 0, 0), End: date(2024, 2, 10, 0, 0, 0, 0), BillingPeriod: "ignored"},
+			[]string{base + "/usagedetailsbycustomdate?endTime=2024-02-10&startTime=2024-02-01"}},
+		{"one day", apiclient.UsageQuery{Start: date(2024, 2, 1, 0, 0, 0, 0), End: date(2024, 2, 1, 0, 0, 0, 0)},
+			[]string{base + "/usagedetailsbycustomdate?endTime=2024-02-01&startTime=2024-02-01"}},
+		{"open end is today", apiclient.UsageQuery{Start: date(2024, 3, 1, 0, 0, 0, 0)},
+			[]string{base + "/usagedetailsbycustomdate?endTime=2024-03-15&startTime=2024-03-01"}},
+		{"over 36 months is split", apiclient.UsageQuery{Start: date(2020, 1, 15, 0, 0, 0, 0), End: date(2024, 3, 10, 0, 0, 0, 0)},
+			[]string{
+				base + "/usagedetailsbycustomdate?endTime=2022-12-31&startTime=2020-01-15",
+				base + "/usagedetailsbycustomdate?endTime=2024-03-10&startTime=2023-01-01",
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := newHarness(t, jsonReply(usagePage("")), nil)
+			if _, err := usage(t, hs, tt.q); err != nil {
+				t.Fatal(err)
+			}
+			var paths []string
+			for _, r := range hs.requests() {
+				paths = append(paths, r.path+"?"+r.query)
+			}
+			if !slices.Equal(paths, tt.paths) {
+				t.Errorf("paths %q\nwant  %q", paths, tt.paths)
+			}
+		})
+	}
+}
+
+func TestUsageQueryErrors(t *testing.T) {
+	hs := newHarness(t, jsonReply(usagePage("")), nil)
+	for _, q := range []apiclient.UsageQuery{
+		{BillingPeriod: "2024-02"},
+		{Start: date(2024, 2, 2, 0, 0, 0, 0), End: date(2024, 2, 1, 0, 0, 0, 0)},
+		{Method: 99},
+	} {
+		if _, err := usage(t, hs, q); err == nil {
+			t.Errorf("query %+v: no error", q)
+		}
+	}
+	if len(hs.requests()) != 0 {
+		t.Error("a bad query was sent")
+	}
+}
+
+func TestUsageCustomRangeFiltersRows(t *testing.T) {
+	hs := newHarness(t, jsonReply(usagePage("",
+		usageRowJSON("2024-01-31", "A", 1), usageRowJSON("2024-02-01", "A", 2),
+		usageRowJSON("2024-02-02", "A", 4), usageRowJSON("2024-02-03", "A", 8))), nil)
+	got, err := usage(t, hs, apiclient.UsageQuery{Start: date(2024, 2, 1, 0, 0, 0, 0), End: date(2024, 2, 2, 23, 0, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.rows != 2 || !got.costIs(6) {
+		t.Errorf("got %+v, want the two rows of 1-2 Feb", got)
+	}
+}
+
+func TestUsageEnds(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		rows    int
+	}{
+		{"empty nextLink", jsonReply(`{"id":"x","data":[` + usageRowJSON("2024-03-01", "A", 1) + `],"nextLink":""}`), 1},
+		{"absent nextLink", jsonReply(`{"data":[` + usageRowJSON("2024-03-01", "A", 1) + `]}`), 1},
+		{"empty data", jsonReply(usagePage("")), 0},
+		{"null data", jsonReply(`{"id":"x","data":null,"nextLink":null}`), 0},
+		{"Usage Data Extract, quoted", reply(200, "application/json", `"Usage Data Extract",,,`), 0},
+		{"Usage Data Extract, bare", reply(200, "text/plain", "Usage Data Extract\r\nAccountId,Cost\r\n"), 0},
+		{"400", reply(400, "application/json", `{"error":{"code":"400","message":"Invalid enrollment"}}`), 0},
+		{"404", reply(404, "", ""), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := newHarness(t, tt.handler, nil)
+			got, err := usage(t, hs, apiclient.UsageQuery{})
+			if err != nil || got.rows != tt.rows {
+				t.Fatalf("rows %d, err %v; want %d rows", got.rows, err, tt.rows)
+			}
+			if n := len(hs.requests()); n != 1 {
+				t.Errorf("%d requests", n)
+			}
+		})
+	}
+}
+
+func TestUsageNoDataOnLaterPageIsAnError(t *testing.T) {
+	var srvURL string
+	hs := newHarness(t, byPath(map[string]http.HandlerFunc{
+		base + "/usagedetails": func(w http.ResponseWriter, r *http.Request) {
+			jsonReply(usagePage(srvURL+"/page2", usageRowJSON("2024-03-01", "A", 1)))(w, r)
+		},
+		"/page2": reply(404, "", ""),
+	}), nil)
+	srvURL = hs.srv.URL
+	_, err := usage(t, hs, apiclient.UsageQuery{})
+	var se *apiclient.StatusError
+	if !errors.As(err, &se) || se.Code != 404 || se.Endpoint != apiclient.EndpointUsageDetails {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestForeignNextLinkRefused(t *testing.T) {
+	var foreignHits atomic.Int32
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		foreignHits.Add(1)
+		jsonReply(usagePage(""))(w, r)
+	}))
+	defer foreign.Close()
+	hs := newHarness(t, jsonReply(usagePage(foreign.URL+base+"/usagedetails?skiptoken=abc", usageRowJSON("2024-03-01", "A", 1))), nil)
+	_, err := usage(t, hs, apiclient.UsageQuery{})
+	if !errors.Is(err, apiclient.ErrForeignHost) || strings.Contains(err.Error(), foreign.URL) {
+		t.Fatalf("err %v", err)
+	}
+	if n := foreignHits.Load(); n != 0 {
+		t.Errorf("the foreign host got %d requests", n)
+	}
+	if got := hs.rec.refusals(); !slices.Equal(got, []string{apiclient.EndpointUsageDetails}) {
+		t.Errorf("refusals %v", got)
+	}
+}
+
+func TestPageLoops(t *testing.T) {
+	t.Run("repeated nextLink", func(t *testing.T) {
+		var srvURL string
+		hs := newHarness(t, byPath(map[string]http.HandlerFunc{
+			base + "/usagedetails": func(w http.ResponseWriter, r *http.Request) {
+				// Page 2 links back to page 2.
+				jsonReply(usagePage(srvURL+base+"/usagedetails?skiptoken=2", usageRowJSON("2024-03-01", "A", 1)))(w, r)
+			},
+		}), nil)
+		srvURL = hs.srv.URL
+		got, err := usage(t, hs, apiclient.UsageQuery{})
+		if !errors.Is(err, apiclient.ErrPageLoop) || got.rows != 2 || len(hs.requests()) != 2 {
+			t.Fatalf("err %v after %d rows, %d requests", err, got.rows, len(hs.requests()))
+		}
+	})
+	t.Run("too many pages", func(t *testing.T) {
+		var srvURL string
+		var n atomic.Int32
+		hs := newHarness(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			token := strings.Repeat("x", int(n.Add(1)))
+			jsonReply(usagePage(srvURL+base+"/usagedetails?skiptoken="+token))(w, r)
+		}), func(c *Config) { c.MaxPages = 5 })
+		srvURL = hs.srv.URL
+		_, err := usage(t, hs, apiclient.UsageQuery{})
+		if !errors.Is(err, apiclient.ErrPageLoop) || !strings.Contains(err.Error(), "more than 5 pages") || len(hs.requests()) != 5 {
+			t.Fatalf("err %v after %d requests", err, len(hs.requests()))
+		}
+	})
+}
+
+// truncatedReply declares more bytes than it sends.
+func truncatedReply(body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "100000")
+		w.WriteHeader(200)
+		w.Write([]byte(body[:len(body)/2]))
+	}
+}
+
+func TestDamagedPagesRetriedWithoutDuplicates(t *testing.T) {
+	page1 := usagePage("", usageRowJSON("2024-03-01", "A", 1), usageRowJSON("2024-03-02", "A", 2))
+	tests := []struct {
+		name  string
+		first http.HandlerFunc
+	}{
+		{"truncated body", truncatedReply(page1)},
+		{"cut JSON with a matching length", jsonReply(page1[:len(page1)-40])},
+		{"HTML page with 200", reply(200, "text/html", "<html><body>502 Bad Gateway</body></html>")},
+		{"trailing garbage", jsonReply(page1 + "<html>")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := newHarness(t, sequence(tt.first, jsonReply(page1)), nil)
+			got, err := usage(t, hs, apiclient.UsageQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.rows != 2 || !got.costIs(3) {
+				t.Errorf("got %+v, want each row once", got)
+			}
+			if r := hs.rec.retryReasons(); !slices.Equal(r, []string{apiclient.ReasonTruncated}) {
+				t.Errorf("retries %v", r)
+			}
+		})
+	}
+	t.Run("always damaged", func(t *testing.T) {
+		hs := newHarness(t, jsonReply(page1[:len(page1)-40]), nil)
+		got, err := usage(t, hs, apiclient.UsageQuery{})
+		if !errors.Is(err, apiclient.ErrBadResponse) || got.rows != 0 || len(hs.requests()) != 3 {
+			t.Fatalf("err %v, %d rows, %d requests", err, got.rows, len(hs.requests()))
+		}
+	})
+}
+
+func TestUsageRetryWaits(t *testing.T) {
+	page := jsonReply(usagePage("", usageRowJSON("2024-03-01", "A", 1)))
+	throttled := reply(429, "application/json", `{"error":{"code":"429","message":"Too many requests"}}`)
+	hs := newHarness(t, sequence(
+		func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("x-ms-ratelimit-microsoft.consumption-retry-after", "7")
+			throttled(w, r)
+		},
+		func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "3")
+			reply(503, "text/plain", "busy")(w, r)
+		},
+		reply(500, "application/json", `{"error":{"code":"500","message":"oops"}}`),
+		page,
+	), func(c *Config) { c.Retry.MaxAttempts = 4 })
+	got, err := usage(t, hs, apiclient.UsageQuery{})
+	if err != nil || got.rows != 1 {
+		t.Fatalf("rows %d, err %v", got.rows, err)
+	}
+	want := []string{apiclient.ReasonThrottled, apiclient.ReasonUnavailable, apiclient.ReasonServerError}
+	if r := hs.rec.retryReasons(); !slices.Equal(r, want) {
+		t.Errorf("retries %v, want %v", r, want)
+	}
+	waits := hs.sleeps()
+	if len(waits) != 3 || waits[0] != 7*time.Second || waits[1] != 3*time.Second || waits[2] > 4*time.Millisecond {
+		t.Errorf("waits %v", waits)
+	}
+}
+
+func TestUsageCallbackErrorStops(t *testing.T) {
+	hs := newHarness(t, jsonReply(usagePage("", usageRowJSON("2024-03-01", "A", 1), usageRowJSON("2024-03-02", "A", 1))), nil)
+	stop := errors.New("stop")
+	calls := 0
+	err := hs.Usage(context.Background(), apiclient.UsageQuery{}, func(*apiclient.UsageRow) error { calls++; return stop })
+	if err != stop || calls != 1 {
+		t.Fatalf("err %v after %d calls", err, calls)
+	}
+}
+
+func TestUsageHugeField(t *testing.T) {
+	hs := newHarness(t, jsonReply(usagePage("", usageRowJSON("2024-03-01", strings.Repeat("d", 10<<20), 1))), nil)
+	got, err := usage(t, hs, apiclient.UsageQuery{})
+	if !errors.Is(err, apiclient.ErrBadResponse) || got.rows != 0 {
+		t.Fatalf("err %v, %d rows", err, got.rows)
+	}
+}
