@@ -69,12 +69,14 @@ func laterExpiry(a, b time.Time) bool {
 }
 
 // Key returns a key the server accepts: the generated one, or the one of
-// Options.Keys (or AddKey) that expires last.
+// Options.Keys that expires last. Once that key is revoked or expired, it
+// returns the known key that expires last (which may itself have expired).
 func (s *Server) Key() string {
+	now := s.opts.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.keys[s.primaryKey]; !ok {
-		s.primaryKey = pickKey(s.keys)
+	if exp, ok := s.keys[s.primaryKey]; !ok || (!exp.IsZero() && !now.Before(exp)) {
+		return pickKey(s.keys)
 	}
 	return s.primaryKey
 }
@@ -84,9 +86,6 @@ func (s *Server) AddKey(key string, expires time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.keys[key] = expires
-	if s.primaryKey == "" {
-		s.primaryKey = key
-	}
 }
 
 // RevokeKey makes key unacceptable.

@@ -133,10 +133,10 @@ type marketplaceOffer struct {
 func marketplaceOffers() []marketplaceOffer {
 	return []marketplaceOffer{
 		{"Kemp Technologies", "Virtual LoadMaster™ (VLM) for Azure", "vlm-500", "2core", "Hours", 0.1, false},
+		{"Datadog, Inc.", "Datadog – An Azure Native ISV Service", "payg_v2", "host", "Units", 0.5, false},
 		{"Barracuda Networks, Inc.", "Barracuda CloudGen Firewall for Azure", "byol", "1core", "Hours", 0.04, false},
 		{"Canonical", "Ubuntu Pro 22.04 LTS", "pro-22_04-lts", "4core", "Hours", 0.022, false},
 		{"Elastic", "Elastic Cloud (Elasticsearch Service)", "ess-consumption-2024", "ecu", "", 0.0135, false},
-		{"Datadog, Inc.", "Datadog – An Azure Native ISV Service", "payg_v2", "host", "Units", 0.5, false},
 		// The recurring charge is billed once a month, on the first day.
 		{"Twilio SendGrid", "SendGrid Email Delivery", "silver", "email-100k", "1/Month", 89.95, true},
 	}

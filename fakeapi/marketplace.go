@@ -33,7 +33,7 @@ func (e *enrollment) fillMarketCharge(mc *marketCharge, perDay int, day int64, j
 	h := hash2(e.seed, domMarketplace, uint64(j), 0)
 	mc.day, mc.j = day, j
 	usageOffers := len(e.offers) - 1 // the last offer is the recurring one
-	k := int(h % uint64(usageOffers))
+	k := j % usageOffers
 	if j >= perDay {
 		k = len(e.offers) - 1
 	}

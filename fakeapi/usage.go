@@ -56,7 +56,7 @@ func (e *enrollment) fillUsageRow(r *usageRow, d *dayInfo, i int) {
 	r.tags = e.tagSets[(h2>>32)%uint64(len(e.tagSets))]
 	r.day, r.i = d.day, i
 	r.billedSeparately = r.meter.tmpl.billedSeparately
-	r.emptyService = r.meter.tmpl.category == "Bandwidth" && (h>>40)%3 == 0
+	r.emptyService = (h>>40)%25 == 0 || (r.meter.tmpl.category == "Bandwidth" && (h>>40)%3 == 0)
 	r.emptyResGUID = (h>>44)%50 == 0
 	r.malformedTags = r.tags != "" && (h>>50)%8 == 0
 	r.alwaysOn = (h>>56)%3 != 0
