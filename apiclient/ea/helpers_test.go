@@ -121,7 +121,7 @@ func (hs *harness) sleeps() []time.Duration {
 	return append([]time.Duration(nil), hs.waits...)
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,9 @@
 package ea
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -32,7 +32,7 @@ func (c *Client) usageDownload(ctx context.Context, q apiclient.UsageQuery, fn f
 	dec := usagedec.New(q.TagKeys)
 	for _, r := range ranges {
 		s, err := c.tr.Open(ctx, transport.Request{Endpoint: apiclient.EndpointUsageDownload, Accept: acceptCSV,
-			URL: c.apiURL("v3", "/usagedetails/download", r.query(c.currentPeriod())), Auth: auth})
+			URL: c.apiURL("v3", "/usagedetails/download", r.query(c.currentPeriod())), Auth: auth, Check: checkCSV})
 		if isStatus(err, http.StatusNotFound) {
 			continue
 		}
@@ -68,7 +68,7 @@ func (c *Client) usageAsync(ctx context.Context, q apiclient.UsageQuery, fn func
 		if blob == "" {
 			continue
 		}
-		s, err := c.tr.Open(ctx, transport.Request{Endpoint: apiclient.EndpointUsageBlob, Accept: acceptCSV, URL: blob})
+		s, err := c.tr.Open(ctx, transport.Request{Endpoint: apiclient.EndpointUsageBlob, Accept: acceptCSV, URL: blob, Check: checkCSV})
 		if err != nil {
 			return err
 		}
@@ -201,31 +201,36 @@ func decodeReportStatus(payload []byte) (reportStatus, error) {
 		ReportURL: strings.TrimSpace(string(j.ReportURL))}, nil
 }
 
-// streamCSV checks that s is a CSV body and streams its rows dated in r
-// (when r is a custom range) to fn. fn's own error is returned unchanged.
+// streamCSV streams the rows of a CSV body dated in r (when r is a custom
+// range) to fn. fn's own error is returned unchanged.
 func streamCSV(endpoint string, s *transport.Stream, dec *usagedec.Decoder, r usageRange, fn func(*apiclient.UsageRow) error) error {
-	if err := checkCSVType(s.Header.Get("Content-Type")); err != nil {
-		return fmt.Errorf("%s: %w", endpoint, err)
-	}
-	br := bufio.NewReaderSize(s.Body, 64<<10)
-	if head, _ := br.Peek(512); isHTML("", head) {
-		return fmt.Errorf("%s: %w: an HTML page instead of CSV", endpoint, apiclient.ErrBadResponse)
-	}
 	var fnErr error
-	err := dec.CSV(br, usagedec.EASchema, r.from, r.to, func(row *apiclient.UsageRow) error {
+	err := dec.CSV(s.Body, usagedec.EASchema, r.from, r.to, func(row *apiclient.UsageRow) error {
 		if err := fn(row); err != nil {
 			fnErr = err
 			return err
 		}
 		return nil
 	})
-	if fnErr != nil {
+	switch {
+	case fnErr != nil:
 		return fnErr
-	}
-	if err != nil {
+	case errors.Is(err, usagedec.ErrNoData):
+		// The "Usage Data Extract" preamble without a header: no rows.
+		return nil
+	case err != nil:
 		return fmt.Errorf("%s: %w", endpoint, err)
 	}
 	return nil
+}
+
+// checkCSV refuses, for a retry, an answer that is plainly no CSV report:
+// an HTML page, or a content type of another kind.
+func checkCSV(res *transport.Response) error {
+	if isHTML("", res.Body) {
+		return transport.Damaged(fmt.Errorf("%w: an HTML page instead of CSV", apiclient.ErrBadResponse))
+	}
+	return transport.Damaged(checkCSVType(res.Header.Get("Content-Type")))
 }
 
 // checkCSVType accepts the API's application/octet-stream and the CSV and

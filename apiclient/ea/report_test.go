@@ -64,6 +64,7 @@ func TestUsageDownload(t *testing.T) {
 		{"text/csv", csvReply("text/csv; charset=utf-8", body), apiclient.UsageQuery{BillingPeriod: "202402"}, 3, 103.5, nil},
 		{"rows outside the range dropped", csvReply("application/octet-stream", body),
 			apiclient.UsageQuery{Start: date(2024, 2, 1, 0, 0, 0, 0), End: date(2024, 2, 29, 0, 0, 0, 0)}, 2, 3.5, nil},
+		{"Usage Data Extract alone is no rows", csvReply("text/csv", "\"Usage Data Extract\",\r\n\"\",\r\n"), apiclient.UsageQuery{}, 0, 0, nil},
 		{"404 is no rows", reply(404, "application/json", `{"error":{"code":"404","message":"No records"}}`), apiclient.UsageQuery{}, 0, 0, nil},
 		{"HTML content type", csvReply("text/html", body), apiclient.UsageQuery{}, 0, 0, apiclient.ErrBadResponse},
 		{"JSON content type", csvReply("application/json", `{"data":[]}`), apiclient.UsageQuery{}, 0, 0, apiclient.ErrBadResponse},

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -111,29 +112,52 @@ type Stream struct {
 	Body io.ReadCloser
 }
 
-// Open sends r, retrying until the response headers of a 2xx answer arrive,
-// and returns the body as a stream. RequestTimeout covers reading it.
-// Request.Check is not used.
+// Open sends r, retrying until the response headers of a 2xx answer arrive
+// and Request.Check accepts its start, and returns the body as a stream.
+// RequestTimeout covers reading it.
 func (c *Client) Open(ctx context.Context, r Request) (*Stream, error) {
 	if err := c.admit(r); err != nil {
 		return nil, err
 	}
 	var s *Stream
 	err := c.retry(ctx, r, func(n int) *failure {
-		actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
-		resp, start, f := c.send(ctx, actx, r, n)
-		if f != nil {
-			cancel()
-			return f
-		}
-		body := &streamBody{ctx: ctx, body: resp.Body, left: c.cfg.MaxStreamBytes, endpoint: r.Endpoint}
-		body.done = func() { cancel(); c.observe(r, n, resp.StatusCode, start) }
-		s = &Stream{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}
-		return nil
+		var f *failure
+		s, f = c.attemptStream(ctx, r, n)
+		return f
 	})
 	if err != nil {
 		return nil, err
 	}
+	return s, nil
+}
+
+func (c *Client) attemptStream(ctx context.Context, r Request, n int) (*Stream, *failure) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	resp, start, f := c.send(ctx, actx, r, n)
+	if f != nil {
+		cancel()
+		return nil, f
+	}
+	body := &streamBody{ctx: ctx, body: resp.Body, left: c.cfg.MaxStreamBytes, endpoint: r.Endpoint}
+	body.done = func() { cancel(); c.observe(r, n, resp.StatusCode, start) }
+	s := &Stream{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}
+	if r.Check == nil {
+		return s, nil
+	}
+	br := bufio.NewReaderSize(body, PeekBytes)
+	head, err := br.Peek(PeekBytes)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		body.Close()
+		return nil, &failure{err: err, reason: reasonOf(err)}
+	}
+	if err := r.Check(&Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: head}); err != nil {
+		body.Close()
+		return nil, checkFailure(r.Endpoint, err)
+	}
+	s.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, body}
 	return s, nil
 }
 
@@ -160,9 +184,29 @@ func (b *streamBody) Read(p []byte) (int, error) {
 	b.left -= int64(n)
 	b.read += int64(n)
 	if err != nil && err != io.EOF {
-		err = bodyFailure(b.ctx, b.endpoint, b.read, err).err
+		f := bodyFailure(b.ctx, b.endpoint, b.read, err)
+		err = &streamError{err: f.err, reason: f.reason}
 	}
 	return n, err
+}
+
+// streamError is a read error of a stream, with the retry reason it would
+// have if the stream could still be retried.
+type streamError struct {
+	err    error
+	reason string
+}
+
+func (e *streamError) Error() string { return e.err.Error() }
+func (e *streamError) Unwrap() error { return e.err }
+
+// reasonOf is the retry reason of a stream's read error, "" if none.
+func reasonOf(err error) string {
+	var se *streamError
+	if errors.As(err, &se) {
+		return se.reason
+	}
+	return ""
 }
 
 // pastLimit tells a body that ends exactly at the limit from a longer one.

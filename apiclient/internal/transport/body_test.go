@@ -186,3 +186,34 @@ func TestStreamErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestOpenCheckRetriesDamagedStart(t *testing.T) {
+	const csv = "AccountId,Cost\n1,2\n"
+	srv, script := serve(t, body(200, "text/html", "<html>sign in</html>"), truncated, body(200, "application/octet-stream", csv))
+	tc := newTestClient(t, srv.URL, nil)
+	var heads []string
+	check := func(r *Response) error {
+		heads = append(heads, string(r.Body))
+		if strings.Contains(r.Header.Get("Content-Type"), "html") {
+			return Damaged(fmt.Errorf("%w: HTML", apiclient.ErrBadResponse))
+		}
+		return nil
+	}
+	s, err := tc.Open(context.Background(), Request{Endpoint: "usage_download", URL: srv.URL, Check: check})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	got, err := io.ReadAll(s.Body)
+	s.Body.Close()
+	if err != nil || string(got) != csv {
+		t.Fatalf("body %q, err %v", got, err)
+	}
+	if !slices.Equal(heads, []string{"<html>sign in</html>", csv}) {
+		t.Errorf("Check saw %q", heads)
+	}
+	_, retries, _ := tc.rec.snapshot()
+	want := []string{apiclient.ReasonTruncated, apiclient.ReasonTruncated}
+	if !slices.Equal(retries, want) || script.count() != 3 {
+		t.Errorf("retries %v, server saw %d", retries, script.count())
+	}
+}

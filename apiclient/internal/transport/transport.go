@@ -100,7 +100,8 @@ type Request struct {
 	Auth Authorizer
 	// Accept is the Accept header (default application/json).
 	Accept string
-	// Check inspects a buffered 2xx body before Do returns it. An error
+	// Check inspects a 2xx answer before Do or Open returns it: the whole
+	// body for Do, the start of it (up to PeekBytes) for Open. An error
 	// made with Damaged makes the request be retried (reason truncated);
 	// any other error is returned at once.
 	Check func(*Response) error
@@ -110,9 +111,13 @@ type Request struct {
 type Response struct {
 	StatusCode int
 	Header     http.Header
-	// Body aliases the buffer passed to Do.
+	// Body aliases the buffer passed to Do; for Open's Check, it is the
+	// start of the stream.
 	Body []byte
 }
+
+// PeekBytes is how much of a stream Open shows to Request.Check.
+const PeekBytes = 512
 
 // New returns a client for cfg.
 func New(cfg Config) (*Client, error) {
