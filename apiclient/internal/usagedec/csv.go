@@ -162,14 +162,19 @@ func (cols *csvColumns) mapHeader(header [][]byte, c *CSVColumns) int {
 
 // names reports whether name is one of the schema's column names.
 func (c *CSVColumns) names(name []byte) bool {
-	lists := [][]string{c.Cost, c.Date, c.Quantity, c.BilledSeparately, c.Tags, c.Kind}
-	lists = append(lists, c.Dimensions[:]...)
-	lists = append(lists, c.Extra...)
-	for _, list := range lists {
-		for _, n := range list {
-			if tagKeyEqual(name, n) {
-				return true
-			}
+	for _, list := range [...][]string{c.Cost, c.Date, c.Quantity, c.BilledSeparately, c.Tags, c.Kind} {
+		if column([][]byte{name}, list) == 0 {
+			return true
+		}
+	}
+	for _, list := range c.Dimensions {
+		if column([][]byte{name}, list) == 0 {
+			return true
+		}
+	}
+	for _, list := range c.Extra {
+		if column([][]byte{name}, list) == 0 {
+			return true
 		}
 	}
 	return false

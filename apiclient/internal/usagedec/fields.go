@@ -132,17 +132,6 @@ func lower(c byte) byte {
 	return c
 }
 
-// needsFold reports whether a raw key must be decoded before fieldOf can
-// judge it: it holds an escape or a non-ASCII byte.
-func needsFold(raw []byte) bool {
-	for _, c := range raw {
-		if c == '\\' || c >= utf8.RuneSelf {
-			return true
-		}
-	}
-	return false
-}
-
 // keyFold appends to dst the key (decoded JSON text) in a form fieldOf
 // matches: encoding/json folds each non-ASCII rune to the smallest rune of
 // its case-folding set, which maps U+017F (long s) to 'S' and U+212A (Kelvin

@@ -14,17 +14,17 @@ import (
 // the doc example's order, with the values a large enrollment produces.
 type genRow struct {
 	accountID, productID, resourceLocationID, consumedServiceID, departmentID int
-	accountOwnerEmail, accountName, serviceAdministratorID                  string
-	subscriptionID                                                          int64
-	subscriptionGUID, subscriptionName, product, meterID, meterCategory     string
-	meterSubCategory, meterRegion, meterName                                string
-	date                                                                    time.Time
-	consumedQuantity, resourceRate, cost                                    string // number text
-	resourceLocation, consumedService, instanceID, serviceInfo1             string
-	serviceInfo2, additionalInfo, tags, storeServiceIdentifier              string
-	departmentName, costCenter, unitOfMeasure, resourceGroup                string
-	serviceName, serviceTier, location, partNumber, resourceGUID, offerID   string
-	chargesBilledSeparately                                                 bool
+	accountOwnerEmail, accountName, serviceAdministratorID                    string
+	subscriptionID                                                            int64
+	subscriptionGUID, subscriptionName, product, meterID, meterCategory       string
+	meterSubCategory, meterRegion, meterName                                  string
+	date                                                                      time.Time
+	consumedQuantity, resourceRate, cost                                      string // number text
+	resourceLocation, consumedService, instanceID, serviceInfo1               string
+	serviceInfo2, additionalInfo, tags, storeServiceIdentifier                string
+	departmentName, costCenter, unitOfMeasure, resourceGroup                  string
+	serviceName, serviceTier, location, partNumber, resourceGUID, offerID     string
+	chargesBilledSeparately                                                   bool
 }
 
 var (

@@ -118,13 +118,15 @@ func (st *decoderState) memberKey(sc *scanner, i int) (field, int) {
 	if b[i] != '"' {
 		return fieldUnknown, sc.fail(i, "expected a member name")
 	}
-	end := sc.skipString(i)
+	end, plain := sc.scanKey(i)
 	if end < 0 {
 		return fieldUnknown, end
 	}
 	raw := b[i+1 : end-1]
-	f := fieldOf(raw)
-	if f == fieldUnknown && needsFold(raw) {
+	var f field
+	if plain {
+		f = fieldOf(raw)
+	} else {
 		st.keyScratch = keyFold(st.keyScratch[:0], st.text(raw))
 		f = fieldOf(st.keyScratch)
 	}

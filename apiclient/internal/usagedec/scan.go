@@ -119,6 +119,29 @@ func (s *scanner) skipString(i int) int {
 	}
 }
 
+// scanKey skips a member name, which is short: a byte loop beats
+// IndexByte there, and it can tell on the way whether the name is plain
+// ASCII without escapes, which fieldOf can match as it is.
+func (s *scanner) scanKey(i int) (end int, plain bool) {
+	if s.strict {
+		return s.skipStrictString(i), false
+	}
+	b := s.buf
+	plain = true
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return j + 1, plain
+		case c == '\\':
+			plain = false
+			j++
+		case c >= 0x80:
+			plain = false
+		}
+	}
+	return s.fail(len(b), "unterminated string"), false
+}
+
 func (s *scanner) skipStrictString(i int) int {
 	b := s.buf
 	for j := i + 1; j < len(b); j++ {

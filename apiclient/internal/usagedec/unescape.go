@@ -2,8 +2,8 @@ package usagedec
 
 import (
 	"bytes"
-	"unicode/utf8"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // needsUnescape reports whether the contents of a JSON string differ from
