@@ -21,11 +21,15 @@ func TestQuirks(t *testing.T) {
 		{"BalanceAsObject", Quirks{BalanceAsObject: true}, enr("v3") + "/balancesummary",
 			func(b []byte) bool { return b[0] == '{' && json.Valid(b) }},
 		{"NumbersAsStrings", Quirks{NumbersAsStrings: true}, usage,
-			func(b []byte) bool { return bytes.Contains(b, []byte(`"accountId":"`)) && bytes.Contains(b, []byte(`"cost":"`)) }},
+			func(b []byte) bool {
+				return bytes.Contains(b, []byte(`"accountId":"`)) && bytes.Contains(b, []byte(`"cost":"`))
+			}},
 		{"NumbersAsStrings balance", Quirks{NumbersAsStrings: true}, enr("v3") + "/balancesummary",
 			func(b []byte) bool { return bytes.Contains(b, []byte(`"utilized":"`)) }},
 		{"CapitalCost", Quirks{CapitalCost: true}, usage,
-			func(b []byte) bool { return bytes.Contains(b, []byte(`"Cost":`)) && !bytes.Contains(b, []byte(`"cost":`)) }},
+			func(b []byte) bool {
+				return bytes.Contains(b, []byte(`"Cost":`)) && !bytes.Contains(b, []byte(`"cost":`))
+			}},
 		{"DatesWithZone", Quirks{DatesWithZone: true}, usage,
 			func(b []byte) bool { return bytes.Contains(b, []byte(`"date":"2026-10-01T00:00:00Z"`)) }},
 		{"SevenFractionDigits", Quirks{SevenFractionDigits: true}, usage,

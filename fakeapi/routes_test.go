@@ -197,7 +197,9 @@ func TestValidation(t *testing.T) {
 		if r := f.get(tc.path); r.status != tc.want {
 			t.Errorf("%s: %d, want %d (%s)", tc.path, r.status, tc.want, r.body)
 		} else if tc.want == 400 {
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			decodeJSON(t, r.body, &e)
 			if e.Error.Code != "400" || e.Error.Message == "" {
 				t.Errorf("%s: error body %s", tc.path, r.body)

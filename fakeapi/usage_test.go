@@ -14,12 +14,12 @@ import (
 
 // sumsOf aggregates decoded rows the way a client would, in serving order.
 type rowSums struct {
-	rows                  int
-	cost, qty             float64
-	byDept, bySub, byCat  map[string]float64
-	billedSeparately      float64
-	latestDay             string
-	latestDayCostByDept   map[string]float64
+	rows                 int
+	cost, qty            float64
+	byDept, bySub, byCat map[string]float64
+	billedSeparately     float64
+	latestDay            string
+	latestDayCostByDept  map[string]float64
 }
 
 func newRowSums() *rowSums {
