@@ -211,6 +211,24 @@ func TestFaultsOnTheBlobRoute(t *testing.T) {
 	}
 }
 
+func TestBodyFaultsOnReportRoutes(t *testing.T) {
+	f := newFixture(t, Options{RowsPerDay: 3})
+	f.s.Inject(RouteUsageSubmit, FaultWrongContentType)
+	r := f.do(http.MethodPost, enr("v3")+"/usagedetails/submit?billingPeriod=202611", nil)
+	if r.status != 202 || r.header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("submit: %d %q", r.status, r.header.Get("Content-Type"))
+	}
+	var st reportStatus
+	decodeJSON(t, r.body, &st)
+	f.s.Inject(RouteReportStatus, FaultTruncated)
+	if r := f.get(st.ReportURL); !errors.Is(r.err, io.ErrUnexpectedEOF) {
+		t.Errorf("poll: %v", r.err)
+	}
+	if p := f.poll(st.ReportURL); p.Status != 2 {
+		t.Errorf("second poll: status %d", p.Status)
+	}
+}
+
 func TestRandomFaults(t *testing.T) {
 	f := newFixture(t, Options{})
 	f.s.SetRandomFaults(1, []Fault{FaultThrottle, FaultUnavailable})

@@ -114,7 +114,9 @@ func (c *call) writeReport(status int, rep *report, state int) {
 	if state == ReportCompletedWithoutBlob {
 		state = ReportCompleted
 	}
-	w := jsonWriter{q: &c.q}
+	bw := c.body(status, jsonType)
+	defer c.done(bw)
+	w := jsonWriter{b: bw.buf, q: &c.q}
 	w.open('{')
 	w.str("id", rep.id)
 	w.str("enrollmentNumber", c.s.opts.Enrollment)
@@ -125,7 +127,7 @@ func (c *call) writeReport(status int, rep *report, state int) {
 	w.dateTime("startDate", rep.from, "00:00:00", c.q.DatesWithZone)
 	w.dateTime("endDate", rep.to, "00:00:00", c.q.DatesWithZone)
 	w.close('}')
-	writeBody(c.w, status, jsonType, w.b)
+	bw.buf = w.b
 }
 
 // blobError writes an Azure Storage error.
