@@ -177,5 +177,6 @@ func tagSets() []string {
 		`{"env":"test","note":"say \"hi\"","owner":"chen"}`,
 		`{"Environment":"Production","owner":"søren","app":"billing"}`,
 		`{"env":"prod","app":"api","tier":"backend"}`,
+		`{"team":"Ødegård"}`, // its middle falls inside a character
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestQuirks switches each quirk on alone and checks that it shows, and that
@@ -135,4 +136,14 @@ func parseNumber(t *testing.T, v any) float64 {
 		t.Fatalf("number %v is not a string", v)
 	}
 	return num(t, json.Number(s))
+}
+
+func TestMalformedTagsStayValidUTF8(t *testing.T) {
+	f := newFixture(t, Options{RowsPerDay: 400, PageSize: 400})
+	f.s.SetQuirks(Quirks{MalformedTags: true})
+	for _, path := range []string{enr("v3") + "/usagedetails", enr("v3") + "/usagedetails/download?billingPeriod=202611"} {
+		if body := f.mustGet(path).body; !utf8.Valid(body) {
+			t.Errorf("%s: invalid UTF-8", path)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // usageRange resolves the days a usage or marketplace request selects,
@@ -179,7 +180,13 @@ func tagsText(r *usageRow, q *Quirks) string {
 	case t == "":
 		return ""
 	case q.MalformedTags && r.malformedTags:
-		return t[:len(t)/2]
+		// Cut in the middle, but on a character boundary: the real API
+		// sends broken JSON, not broken UTF-8.
+		n := len(t) / 2
+		for n > 0 && !utf8.RuneStart(t[n]) {
+			n--
+		}
+		return t[:n]
 	case q.TagsWithoutBraces:
 		return t[1 : len(t)-1]
 	}
