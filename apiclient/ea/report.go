@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/transport"
@@ -39,7 +40,7 @@ func (c *Client) usageDownload(ctx context.Context, q apiclient.UsageQuery, fn f
 		if err != nil {
 			return err
 		}
-		err = streamCSV(apiclient.EndpointUsageDownload, s, dec, r, fn)
+		err = streamCSV(apiclient.EndpointUsageDownload, s, dec, c.csvDays(r), fn)
 		s.Body.Close()
 		if err != nil {
 			return err
@@ -72,7 +73,7 @@ func (c *Client) usageAsync(ctx context.Context, q apiclient.UsageQuery, fn func
 		if err != nil {
 			return err
 		}
-		err = streamCSV(apiclient.EndpointUsageBlob, s, dec, r, fn)
+		err = streamCSV(apiclient.EndpointUsageBlob, s, dec, c.csvDays(r), fn)
 		s.Body.Close()
 		if err != nil {
 			return err
@@ -201,8 +202,26 @@ func decodeReportStatus(payload []byte) (reportStatus, error) {
 		ReportURL: strings.TrimSpace(string(j.ReportURL))}, nil
 }
 
-// streamCSV streams the rows of a CSV body dated in r (when r is a custom
-// range) to fn. fn's own error is returned unchanged.
+// csvDays is the range of days whose rows a CSV report of r may deliver:
+// CSV reports were seen to hold rows of days outside the request
+// (reference 5.5), also for a billing period, which is a calendar month.
+func (c *Client) csvDays(r usageRange) usageRange {
+	if r.custom() {
+		return r
+	}
+	period := r.period
+	if period == "" {
+		period = c.currentPeriod()
+	}
+	start, err := time.Parse("200601", period)
+	if err != nil {
+		return r // validated before; no filter rather than a wrong one
+	}
+	return usageRange{period: period, from: start, to: start.AddDate(0, 1, -1)}
+}
+
+// streamCSV streams the rows of a CSV body dated in r to fn. fn's own error
+// is returned unchanged.
 func streamCSV(endpoint string, s *transport.Stream, dec *usagedec.Decoder, r usageRange, fn func(*apiclient.UsageRow) error) error {
 	var fnErr error
 	err := dec.CSV(s.Body, usagedec.EASchema, r.from, r.to, func(row *apiclient.UsageRow) error {

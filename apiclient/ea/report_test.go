@@ -60,8 +60,8 @@ func TestUsageDownload(t *testing.T) {
 		cost    float64
 		err     error
 	}{
-		{"octet-stream", csvReply("application/octet-stream", body), apiclient.UsageQuery{BillingPeriod: "202402"}, 3, 103.5, nil},
-		{"text/csv", csvReply("text/csv; charset=utf-8", body), apiclient.UsageQuery{BillingPeriod: "202402"}, 3, 103.5, nil},
+		{"octet-stream", csvReply("application/octet-stream", body), apiclient.UsageQuery{BillingPeriod: "202401"}, 1, 100, nil},
+		{"text/csv, rows outside the period dropped", csvReply("text/csv; charset=utf-8", body), apiclient.UsageQuery{BillingPeriod: "202402"}, 2, 3.5, nil},
 		{"rows outside the range dropped", csvReply("application/octet-stream", body),
 			apiclient.UsageQuery{Start: date(2024, 2, 1, 0, 0, 0, 0), End: date(2024, 2, 29, 0, 0, 0, 0)}, 2, 3.5, nil},
 		{"Usage Data Extract alone is no rows", csvReply("text/csv", "\"Usage Data Extract\",\r\n\"\",\r\n"), apiclient.UsageQuery{}, 0, 0, nil},
@@ -249,7 +249,7 @@ func TestBlobOnTheAPIHostGetsNoKey(t *testing.T) {
 		mu.Lock()
 		blobAuth = append(blobAuth, r.Header.Get("Authorization"))
 		mu.Unlock()
-		csvReply("application/octet-stream", usageCSV([3]string{"2024-02-01", "A", "1"}))(w, r)
+		csvReply("application/octet-stream", usageCSV([3]string{"2024-03-01", "A", "1"}))(w, r)
 	})
 	hs := newHarness(t, mux, nil)
 	api.srvURL, api.blobURL = hs.srv.URL, hs.srv.URL+"/blob/r1?sig=x"
