@@ -1,0 +1,250 @@
+package arm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+)
+
+// maxCredentialFileBytes bounds a secret or certificate file read.
+const maxCredentialFileBytes = 1 << 20
+
+// tokenRefreshMargin is how long before its expiry a token is replaced,
+// when the credential suggests no refresh time of its own.
+const tokenRefreshMargin = 5 * time.Minute
+
+// newTokenSource builds the credential that cfg describes and the token
+// source that attaches its tokens to management requests.
+func newTokenSource(cfg Config, cl cloudConfig) (*tokenSource, error) {
+	audience := cl.audience
+	if cfg.Audience != "" {
+		audience = cfg.Audience
+	}
+	ts := &tokenSource{scope: audience + "/.default", now: cfg.now}
+	if cfg.Credential != nil {
+		ts.cred = cfg.Credential
+		return ts, nil
+	}
+	host := authorityHost(cfg, cl)
+	opts := azcore.ClientOptions{
+		Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: host},
+		Transport: newTokenTransport(cfg),
+	}
+	noDiscovery := disableInstanceDiscovery(host)
+	cred, secret, err := buildCredential(cfg, opts, noDiscovery)
+	if err != nil {
+		return nil, err
+	}
+	ts.cred, ts.secret = cred, secret
+	return ts, nil
+}
+
+// buildCredential returns the explicit service principal's credential, or
+// azidentity's default chain, and the secret to keep out of messages.
+func buildCredential(cfg Config, opts azcore.ClientOptions, noDiscovery bool) (azcore.TokenCredential, string, error) {
+	explicit := cfg.ClientSecretFile != "" || cfg.ClientCertificateFile != ""
+	switch {
+	case !explicit:
+		cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+			ClientOptions: opts, DisableInstanceDiscovery: noDiscovery, TenantID: cfg.TenantID})
+		if err != nil {
+			return nil, "", fmt.Errorf("arm: %w: default Azure credential: %s", apiclient.ErrNoCredential, shorten(err.Error(), ""))
+		}
+		return cred, "", nil
+	case cfg.TenantID == "" || cfg.ClientID == "":
+		return nil, "", errors.New("arm: a client secret or certificate file needs TenantID and ClientID")
+	case cfg.ClientSecretFile != "" && cfg.ClientCertificateFile != "":
+		return nil, "", errors.New("arm: set ClientSecretFile or ClientCertificateFile, not both")
+	case cfg.ClientSecretFile != "":
+		secret, err := readSecret(cfg.ClientSecretFile)
+		if err != nil {
+			return nil, "", err
+		}
+		cred, err := azidentity.NewClientSecretCredential(cfg.TenantID, cfg.ClientID, secret,
+			&azidentity.ClientSecretCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: noDiscovery})
+		if err != nil {
+			return nil, "", fmt.Errorf("arm: client secret credential: %s", shorten(err.Error(), secret))
+		}
+		return cred, secret, nil
+	}
+	return certificateCredential(cfg, opts, noDiscovery)
+}
+
+func certificateCredential(cfg Config, opts azcore.ClientOptions, noDiscovery bool) (azcore.TokenCredential, string, error) {
+	source := fmt.Sprintf("client certificate file %q", cfg.ClientCertificateFile)
+	data, err := readBounded(cfg.ClientCertificateFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("arm: %w: %s: %w", apiclient.ErrNoCredential, source, err)
+	}
+	certs, key, err := azidentity.ParseCertificates(data, nil)
+	if err != nil {
+		// The parser's message names no key material.
+		return nil, "", fmt.Errorf("arm: %w: %s: %w", apiclient.ErrNoCredential, source, err)
+	}
+	cred, err := azidentity.NewClientCertificateCredential(cfg.TenantID, cfg.ClientID, certs, key,
+		&azidentity.ClientCertificateCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: noDiscovery})
+	if err != nil {
+		return nil, "", fmt.Errorf("arm: client certificate credential: %s", shorten(err.Error(), ""))
+	}
+	return cred, "", nil
+}
+
+// readSecret reads a client secret file; errors name the file, never its
+// content.
+func readSecret(path string) (string, error) {
+	source := fmt.Sprintf("client secret file %q", path)
+	b, err := readBounded(path)
+	if err != nil {
+		return "", fmt.Errorf("arm: %w: %s: %w", apiclient.ErrNoCredential, source, err)
+	}
+	secret := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(b)), "\ufeff"))
+	switch {
+	case secret == "":
+		return "", fmt.Errorf("arm: %w: %s is empty", apiclient.ErrNoCredential, source)
+	case strings.ContainsAny(secret, "\r\n"):
+		return "", fmt.Errorf("arm: %w: %s holds more than one line", apiclient.ErrNoCredential, source)
+	}
+	return secret, nil
+}
+
+// readBounded reads at most maxCredentialFileBytes of a file. Its errors
+// carry the cause without repeating the path.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxCredentialFileBytes+1))
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	if len(b) > maxCredentialFileBytes {
+		return nil, fmt.Errorf("larger than %d bytes: not a credential", maxCredentialFileBytes)
+	}
+	return b, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// tokenSource hands out a cached bearer token for the management scope.
+type tokenSource struct {
+	cred  azcore.TokenCredential
+	scope string
+	// secret is redacted from token errors, should a server echo it.
+	secret string
+	now    func() time.Time
+
+	mu  sync.Mutex
+	tok azcore.AccessToken
+}
+
+// token returns a valid token, asking the credential for a new one when
+// the cached one is due for refresh. The lock is held while asking, so
+// that concurrent calls make one token request.
+func (t *tokenSource) token(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if t.tok.Token != "" && now.Before(refreshTime(t.tok)) {
+		return t.tok.Token, nil
+	}
+	tok, err := t.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{t.scope}})
+	if err != nil {
+		if t.tok.Token != "" && now.Add(time.Minute).Before(t.tok.ExpiresOn) {
+			return t.tok.Token, nil // Entra is down, the old token still works
+		}
+		return "", tokenError(ctx, err, t.secret)
+	}
+	if tok.Token == "" {
+		return "", fmt.Errorf("%s: %w: the credential returned an empty token", apiclient.EndpointToken, apiclient.ErrNoCredential)
+	}
+	t.tok = tok
+	return tok.Token, nil
+}
+
+// forget drops the cached token after the API refused it, so that the next
+// call asks for a new one.
+func (t *tokenSource) forget(token string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.tok.Token == token {
+		t.tok = azcore.AccessToken{}
+	}
+}
+
+func refreshTime(tok azcore.AccessToken) time.Time {
+	if !tok.RefreshOn.IsZero() && tok.RefreshOn.Before(tok.ExpiresOn) {
+		return tok.RefreshOn
+	}
+	return tok.ExpiresOn.Add(-tokenRefreshMargin)
+}
+
+// tokenError turns a credential's error into one of ours: azidentity's
+// messages span many lines and name URLs; ours name the endpoint, the
+// status and Entra's own message.
+func tokenError(ctx context.Context, err error, secret string) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", apiclient.EndpointToken, ctx.Err())
+	}
+	var afe *azidentity.AuthenticationFailedError
+	if !errors.As(err, &afe) {
+		return fmt.Errorf("%s: %w: %s", apiclient.EndpointToken, apiclient.ErrNoCredential, shorten(err.Error(), secret))
+	}
+	if afe.RawResponse == nil {
+		return fmt.Errorf("%s: %w: %s", apiclient.EndpointToken, apiclient.ErrUnauthorized, shorten(err.Error(), secret))
+	}
+	return &apiclient.StatusError{Endpoint: apiclient.EndpointToken, Code: afe.RawResponse.StatusCode,
+		Message: shorten(entraMessage(afe), secret), Err: apiclient.ErrUnauthorized}
+}
+
+// tokenTransport sends azidentity's requests through the configured HTTP
+// client, counts them under the token endpoint, and follows no redirect:
+// a token request carries the secret in its body.
+type tokenTransport struct {
+	client *http.Client
+	obs    apiclient.Observer
+	now    func() time.Time
+}
+
+func newTokenTransport(cfg Config) *tokenTransport {
+	hc := &http.Client{Timeout: 2 * time.Minute, Transport: http.DefaultTransport}
+	if cfg.HTTPClient != nil {
+		copied := *cfg.HTTPClient
+		hc = &copied
+	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &tokenTransport{client: hc, obs: cfg.Observer, now: cfg.now}
+}
+
+// Do implements policy.Transporter.
+func (t *tokenTransport) Do(req *http.Request) (*http.Response, error) {
+	start := t.now()
+	resp, err := t.client.Do(req)
+	code := 0
+	if err == nil {
+		code = resp.StatusCode
+	}
+	t.obs.ObserveRequest(apiclient.EndpointToken, code, t.now().Sub(start))
+	return resp, err
+}

@@ -1,0 +1,108 @@
+package arm
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+)
+
+// The api-versions of the routes this client calls (reference 6.5).
+const (
+	apiVersionConsumption    = "2023-05-01"
+	apiVersionCostManagement = "2023-11-01"
+)
+
+// balanceJSON is the Consumption balances resource (reference 6.5.2).
+type balanceJSON struct {
+	ID         flexString             `json:"id"`
+	Properties *balancePropertiesJSON `json:"properties"`
+}
+
+type balancePropertiesJSON struct {
+	Currency                       flexString `json:"currency"`
+	BeginningBalance               flexFloat  `json:"beginningBalance"`
+	EndingBalance                  flexFloat  `json:"endingBalance"`
+	NewPurchases                   flexFloat  `json:"newPurchases"`
+	Adjustments                    flexFloat  `json:"adjustments"`
+	Utilized                       flexFloat  `json:"utilized"`
+	ServiceOverage                 flexFloat  `json:"serviceOverage"`
+	ChargesBilledSeparately        flexFloat  `json:"chargesBilledSeparately"`
+	TotalOverage                   flexFloat  `json:"totalOverage"`
+	TotalUsage                     flexFloat  `json:"totalUsage"`
+	AzureMarketplaceServiceCharges flexFloat  `json:"azureMarketplaceServiceCharges"`
+}
+
+// BalanceSummary reads the balances of period (yyyyMM), or of the current
+// period when period is "". A 404, a 204 or a resource without properties
+// is "no data": nil and a nil error.
+func (c *Client) BalanceSummary(ctx context.Context, period string) (*apiclient.BalanceSummary, error) {
+	path := c.accountScope()
+	if period != "" {
+		p, err := c.periodOrCurrent(period)
+		if err != nil {
+			return nil, err
+		}
+		path += "/providers/Microsoft.Billing/billingPeriods/" + p
+	}
+	var summary *apiclient.BalanceSummary
+	_, err := c.call(ctx, mgmtCall{endpoint: apiclient.EndpointBalanceSummary, scope: c.accountScope(), method: http.MethodGet,
+		url: c.mgmtURL(path+"/providers/Microsoft.Consumption/balances", apiVersionConsumption)},
+		func(payload []byte) (err error) {
+			summary, err = decodeBalance(payload, period)
+			return err
+		})
+	if isStatus(err, http.StatusNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return summary, nil
+}
+
+// decodeBalance decodes the balances object. The period is the one asked
+// for, else the one its id names, else "".
+func decodeBalance(payload []byte, period string) (*apiclient.BalanceSummary, error) {
+	var j balanceJSON
+	if err := decodeObject(payload, "balances", &j); err != nil {
+		return nil, err
+	}
+	p := j.Properties
+	if p == nil {
+		return nil, nil
+	}
+	if period == "" {
+		period = periodInID(string(j.ID))
+	}
+	return &apiclient.BalanceSummary{
+		BillingPeriod:                  period,
+		Currency:                       strings.TrimSpace(string(p.Currency)),
+		BeginningBalance:               p.BeginningBalance.Value,
+		EndingBalance:                  p.EndingBalance.Value,
+		NewPurchases:                   p.NewPurchases.Value,
+		Adjustments:                    p.Adjustments.Value,
+		Utilized:                       p.Utilized.Value,
+		ServiceOverage:                 p.ServiceOverage.Value,
+		ChargesBilledSeparately:        p.ChargesBilledSeparately.Value,
+		TotalOverage:                   p.TotalOverage.Value,
+		TotalUsage:                     p.TotalUsage.Value,
+		AzureMarketplaceServiceCharges: p.AzureMarketplaceServiceCharges.Value,
+	}, nil
+}
+
+// periodInID returns the yyyyMM that follows billingPeriods/ in a resource
+// id, or "".
+func periodInID(id string) string {
+	const marker = "billingperiods/"
+	i := strings.Index(strings.ToLower(id), marker)
+	if i < 0 {
+		return ""
+	}
+	rest := id[i+len(marker):]
+	if len(rest) < 6 || strings.Trim(rest[:6], "0123456789") != "" || (len(rest) > 6 && rest[6] != '/') {
+		return ""
+	}
+	return rest[:6]
+}

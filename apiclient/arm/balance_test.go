@@ -1,0 +1,111 @@
+package arm
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+)
+
+const balanceBody = `{"id":"providers/Microsoft.Billing/billingAccounts/8608480/providers/Microsoft.Billing/billingPeriods/202404/providers/Microsoft.Consumption/balances/balanceId1",
+ "name":"balanceId1","type":"Microsoft.Consumption/balances",
+ "properties":{"currency":"USD  ","beginningBalance":3396469.19,"endingBalance":"2796469.19","newPurchases":0,
+  "newPurchasesDetails":[{"name":"","value":1}],"adjustments":"-12.5","adjustmentDetails":[{"name":"Promo Credit","value":1.1}],
+  "utilized":600000,"serviceOverage":null,"chargesBilledSeparately":21.75,"totalOverage":"21.75","totalUsage":600021.75,
+  "azureMarketplaceServiceCharges":42.5,"billingFrequency":"Month","priceHidden":false,"overageRefund":0}}`
+
+func TestBalanceSummary(t *testing.T) {
+	f := newFakeARM(t)
+	f.handle("GET "+accountPath+"/providers/Microsoft.Consumption/balances", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("api-version") != "2023-05-01" {
+			t.Errorf("api-version %q", r.URL.Query().Get("api-version"))
+		}
+		writeJSON(w, http.StatusOK, balanceBody)
+	})
+	f.handle("GET "+accountPath+"/providers/Microsoft.Billing/billingPeriods/202403/providers/Microsoft.Consumption/balances",
+		func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, `{"id":"x","properties":{"currency":" EUR","endingBalance":10,"totalUsage":"5.5"}}`)
+		})
+	env := newTestEnv(t, f)
+	ctx := context.Background()
+
+	cur, err := env.c.BalanceSummary(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := apiclient.BalanceSummary{BillingPeriod: "202404", Currency: "USD", BeginningBalance: 3396469.19, EndingBalance: 2796469.19,
+		Adjustments: -12.5, Utilized: 600000, ChargesBilledSeparately: 21.75, TotalOverage: 21.75, TotalUsage: 600021.75,
+		AzureMarketplaceServiceCharges: 42.5}
+	if *cur != want {
+		t.Errorf("current balance\n got %+v\nwant %+v", *cur, want)
+	}
+	prev, err := env.c.BalanceSummary(ctx, "202403")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prev.BillingPeriod != "202403" || prev.Currency != "EUR" || prev.EndingBalance != 10 || prev.TotalUsage != 5.5 {
+		t.Errorf("by period: %+v", *prev)
+	}
+	none, err := env.c.BalanceSummary(ctx, "202201")
+	if err != nil || none != nil {
+		t.Errorf("404 period: %v, %v; want nil, nil", none, err)
+	}
+	if _, err := env.c.BalanceSummary(ctx, "2024-4"); err == nil {
+		t.Error("a malformed period was accepted")
+	}
+	if f.tokenCalls != 1 {
+		t.Errorf("%d token requests for 3 calls, want 1 (cached)", f.tokenCalls)
+	}
+	if len(f.tokenScopes) != 1 || !strings.Contains(f.tokenScopes[0], "https://management.core.windows.net//.default") {
+		t.Errorf("token scopes %q", f.tokenScopes)
+	}
+}
+
+func TestDecodeBalance(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       *apiclient.BalanceSummary
+		bad        bool
+	}{
+		{"no properties", `{"id":"a"}`, nil, false},
+		{"null properties", `{"properties":null}`, nil, false},
+		{"strings and nulls", `{"properties":{"currency":null,"utilized":"","totalUsage":"1e2"}}`, &apiclient.BalanceSummary{TotalUsage: 100}, false},
+		{"array", `[{"properties":{}}]`, nil, true},
+		{"text in a number", `{"properties":{"utilized":"lots"}}`, nil, true},
+		{"object in a string", `{"properties":{"currency":{"code":"USD"}}}`, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := decodeBalance([]byte(tt.body), "")
+			if tt.bad {
+				if !errors.Is(err, apiclient.ErrBadResponse) {
+					t.Fatalf("err %v, want ErrBadResponse", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got == nil) != (tt.want == nil) || (got != nil && *got != *tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPeriodInID(t *testing.T) {
+	for id, want := range map[string]string{
+		"/providers/Microsoft.Billing/billingAccounts/1/providers/Microsoft.Billing/billingPeriods/202402/providers/x": "202402",
+		"billingperiods/202402":    "202402",
+		"billingPeriods/2024021/x": "",
+		"billingPeriods/20240":     "",
+		"balances/balanceId1":      "",
+	} {
+		if got := periodInID(id); got != want {
+			t.Errorf("periodInID(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

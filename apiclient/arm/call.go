@@ -1,0 +1,151 @@
+package arm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/transport"
+)
+
+// clientType is sent as the ClientType header, which gives this client's
+// calls their own Cost Management quota bucket (reference 6.5.3).
+const clientType = "azure-ea-exporter"
+
+// mgmtCall is one Resource Manager call.
+type mgmtCall struct {
+	endpoint string
+	// scope is the billing scope the call reads, the key of its pacing.
+	scope  string
+	method string
+	url    string
+	// body is the JSON body of a POST; nil sends none.
+	body []byte
+}
+
+// call paces and sends a management call with the token. The JSON payload
+// of a 200 or 201 answer is passed to decode before call returns, so that a
+// damaged body is fetched again; 202 and 204 answers have no payload.
+func (c *Client) call(ctx context.Context, mc mgmtCall, decode func(payload []byte) error) (*transport.Response, error) {
+	if err := c.pace.wait(ctx, mc.scope); err != nil {
+		return nil, fmt.Errorf("%s: waiting for the scope's pace: %w", mc.endpoint, err)
+	}
+	auth := &mgmtAuth{tokens: c.tokens, body: mc.body}
+	var buf bytes.Buffer
+	res, err := c.tr.Do(ctx, transport.Request{
+		Endpoint: mc.endpoint, Method: mc.method, URL: mc.url, Auth: auth,
+		Check: func(r *transport.Response) error {
+			if decode == nil || r.StatusCode == http.StatusAccepted || r.StatusCode == http.StatusNoContent {
+				return nil
+			}
+			payload, err := jsonPayload(r.Header.Get("Content-Type"), r.Body)
+			if err != nil {
+				return transport.Damaged(err)
+			}
+			return decode(payload)
+		},
+	}, &buf)
+	if err != nil {
+		if isStatus(err, http.StatusUnauthorized) && auth.sent != "" {
+			c.tokens.forget(auth.sent)
+		}
+		return nil, withHint(err)
+	}
+	c.quota.observe(mc.endpoint, res.Header)
+	return res, nil
+}
+
+// mgmtAuth prepares one management request for each of its attempts: the
+// bearer token, the ClientType header and the JSON body. The transport
+// calls it only for requests to the management endpoint.
+type mgmtAuth struct {
+	tokens *tokenSource
+	body   []byte
+	// sent is the token the last attempt carried.
+	sent string
+}
+
+// Authorize implements transport.Authorizer.
+func (a *mgmtAuth) Authorize(ctx context.Context, req *http.Request) error {
+	tok, err := a.tokens.token(ctx)
+	if err != nil {
+		return err
+	}
+	a.sent = tok
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("ClientType", clientType)
+	if a.body != nil {
+		body := a.body
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.ContentLength = int64(len(body))
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return nil
+}
+
+// String keeps the token out of anything that prints the value.
+func (a *mgmtAuth) String() string { return "[management token]" }
+
+// GoString keeps the token out of %#v.
+func (a *mgmtAuth) GoString() string { return "[management token]" }
+
+// pacer spaces calls to one scope at least interval apart: Cost Management
+// counts calls per scope (30 a minute), and a refresh makes several at once.
+type pacer struct {
+	interval time.Duration
+	now      func() time.Time
+	sleep    func(context.Context, time.Duration) error
+
+	mu   sync.Mutex
+	next map[string]time.Time // the earliest time of the next call per scope
+}
+
+// wait reserves the scope's next slot and sleeps until it comes.
+func (p *pacer) wait(ctx context.Context, scope string) error {
+	if p.interval <= 0 {
+		return nil
+	}
+	p.mu.Lock()
+	now := p.now()
+	at := p.next[scope]
+	if at.Before(now) {
+		at = now
+	}
+	p.next[scope] = at.Add(p.interval)
+	p.mu.Unlock()
+	if d := at.Sub(now); d > 0 {
+		return p.sleep(ctx, d)
+	}
+	return nil
+}
+
+// jsonPayload returns body without surrounding space or a byte order mark,
+// and refuses what is plainly no JSON answer: an HTML page (a proxy's or a
+// sign-in page), an empty body, and invalid JSON (truncated).
+func jsonPayload(contentType string, body []byte) ([]byte, error) {
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(body), []byte("\ufeff")))
+	switch {
+	case strings.Contains(strings.ToLower(contentType), "html") || bytes.HasPrefix(trimmed, []byte("<")):
+		return nil, fmt.Errorf("%w: an HTML page instead of JSON (a proxy or sign-in page?)", apiclient.ErrBadResponse)
+	case len(trimmed) == 0:
+		return nil, fmt.Errorf("%w: an empty body instead of JSON", apiclient.ErrBadResponse)
+	case !json.Valid(trimmed):
+		return nil, fmt.Errorf("%w: the body is not valid JSON (truncated?)", apiclient.ErrBadResponse)
+	}
+	return trimmed, nil
+}
+
+// isStatus reports an answer with the given HTTP status.
+func isStatus(err error, code int) bool {
+	var se *apiclient.StatusError
+	return errors.As(err, &se) && se.Code == code
+}

@@ -1,0 +1,82 @@
+package arm
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+)
+
+// maxMessageRunes bounds a message taken from another library or server.
+const maxMessageRunes = 300
+
+// roleHint explains the 401 that Resource Manager gives a caller without an
+// EA billing role (reference 6.2).
+const roleHint = "no EA billing role? The service principal needs EnrollmentReader or DepartmentReader"
+
+// withHint adds to a 401 what its message says about the cause.
+func withHint(err error) error {
+	var se *apiclient.StatusError
+	if errors.As(err, &se) && se.Code == http.StatusUnauthorized &&
+		strings.Contains(strings.ToLower(se.Message), "no claims present") && !strings.Contains(se.Message, roleHint) {
+		se.Message += " (" + roleHint + ")"
+	}
+	return err
+}
+
+// entraMessage is Entra ID's error and description from a failed token
+// request's body ({"error","error_description"}), without the trace and
+// correlation ids that make every message unique.
+func entraMessage(afe *azidentity.AuthenticationFailedError) string {
+	body, err := runtime.Payload(afe.RawResponse)
+	var e struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if err != nil || json.Unmarshal(body, &e) != nil || (e.Error == "" && e.Description == "") {
+		return firstLine(afe.Error())
+	}
+	desc := e.Description
+	if i := strings.Index(desc, "Trace ID:"); i >= 0 {
+		desc = desc[:i]
+	}
+	return strings.TrimSpace(e.Error + ": " + strings.TrimSpace(desc))
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// shorten makes s fit for an error: one line, no control characters, the
+// secret redacted, at most maxMessageRunes.
+func shorten(s, secret string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(secret) >= 4 {
+		s = strings.ReplaceAll(s, secret, "[redacted]")
+	}
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if utf8.RuneCountInString(s) > maxMessageRunes {
+		s = string([]rune(s)[:maxMessageRunes]) + "…"
+	}
+	return s
+}
+
+// quoteShort quotes the start of s for an error message.
+func quoteShort(s string) string {
+	const keep = 40
+	if len(s) > keep {
+		return strconv.Quote(s[:keep]) + "…"
+	}
+	return strconv.Quote(s)
+}

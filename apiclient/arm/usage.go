@@ -1,0 +1,201 @@
+package arm
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"mime"
+	"time"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/transport"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/usagedec"
+)
+
+// extraDepartmentID is the index in Decoder.Extra of the InvoiceSectionId
+// column that costColumns adds to usagedec's ARM columns.
+const extraDepartmentID = usagedec.ARMExtraPlan + 1
+
+// costColumns are the EA cost details file's columns (reference 6.5.4),
+// with the department id, which the department budgets need.
+func costColumns() usagedec.CSVColumns {
+	cols := usagedec.ARMColumns()
+	cols.Extra = append(cols.Extra, []string{"InvoiceSectionId"})
+	return cols
+}
+
+const acceptCSV = "text/csv, application/octet-stream"
+
+// Usage streams the usage rows that q selects to fn: the rows of the cost
+// details report whose PublisherType is not Marketplace. Every method reads
+// that report, the only usage source the Resource Manager APIs offer at
+// billing-account scope without paging limits; a custom range is read as
+// one report per calendar month.
+func (c *Client) Usage(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
+	ranges, err := c.plan(q)
+	if err != nil {
+		return err
+	}
+	dec := usagedec.New(q.TagKeys)
+	for _, r := range ranges {
+		err := c.streamReport(ctx, r, dec, func(row *apiclient.UsageRow) error {
+			if isMarketplace(dec.Kind()) {
+				return nil
+			}
+			return fn(row)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MarketplaceCharges streams the Marketplace rows of the cost details
+// report of period (yyyyMM), or of the current period when period is "".
+func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(*apiclient.MarketplaceCharge) error) error {
+	p, err := c.periodOrCurrent(period)
+	if err != nil {
+		return err
+	}
+	dec := usagedec.New(nil)
+	var charge apiclient.MarketplaceCharge
+	return c.streamReport(ctx, reportRange{period: p}, dec, func(row *apiclient.UsageRow) error {
+		if !isMarketplace(dec.Kind()) {
+			return nil
+		}
+		extra := dec.Extra()
+		charge = apiclient.MarketplaceCharge{
+			Date:           row.Date,
+			Department:     string(row.Values[apiclient.DimDepartment]),
+			SubscriptionID: string(row.Values[apiclient.DimSubscriptionID]),
+			Subscription:   string(row.Values[apiclient.DimSubscription]),
+			Publisher:      string(extra[usagedec.ARMExtraPublisher]),
+			Offer:          string(extra[usagedec.ARMExtraOffer]),
+			Plan:           string(extra[usagedec.ARMExtraPlan]),
+			Cost:           row.Cost,
+			Quantity:       row.Quantity,
+		}
+		return fn(&charge)
+	})
+}
+
+func isMarketplace(kind []byte) bool {
+	return bytes.EqualFold(bytes.TrimSpace(kind), []byte("Marketplace"))
+}
+
+// plan turns q into report ranges: its billing period, or its custom range
+// cut at calendar months (a report covers at most one month).
+func (c *Client) plan(q apiclient.UsageQuery) ([]reportRange, error) {
+	if q.Start.IsZero() {
+		p, err := c.periodOrCurrent(q.BillingPeriod)
+		if err != nil {
+			return nil, err
+		}
+		return []reportRange{{period: p}}, nil
+	}
+	from, to := utcDay(q.Start), utcDay(c.cfg.now())
+	if !q.End.IsZero() {
+		to = utcDay(q.End)
+	}
+	if to.Before(from) {
+		return nil, fmt.Errorf("arm: usage query ends (%s) before it starts (%s)", to.Format(time.DateOnly), from.Format(time.DateOnly))
+	}
+	var ranges []reportRange
+	for start := from; !start.After(to); {
+		end := time.Date(start.Year(), start.Month()+1, 0, 0, 0, 0, 0, time.UTC)
+		if end.After(to) {
+			end = to
+		}
+		ranges = append(ranges, reportRange{from: start, to: end})
+		start = end.AddDate(0, 0, 1)
+	}
+	return ranges, nil
+}
+
+func utcDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// streamReport streams the rows of r's report, blob after blob, to fn, and
+// remembers the departments they name. fn's own error is returned
+// unchanged. A blob that cannot be read drops the report from the cache.
+func (c *Client) streamReport(ctx context.Context, r reportRange, dec *usagedec.Decoder, fn func(*apiclient.UsageRow) error) error {
+	rep, err := c.report(ctx, r)
+	if err != nil {
+		return err
+	}
+	seen := map[string]string{}
+	for _, link := range rep.blobs {
+		if err := c.streamBlob(ctx, link, r, dec, seen, fn); err != nil {
+			c.reports.forgetReport(r.key(), rep)
+			return err
+		}
+	}
+	c.depts.merge(seen)
+	return nil
+}
+
+// streamBlob downloads one blob, without credentials, and decodes it. Each
+// blob starts with its own header line.
+func (c *Client) streamBlob(ctx context.Context, link string, r reportRange, dec *usagedec.Decoder,
+	seen map[string]string, fn func(*apiclient.UsageRow) error) error {
+	s, err := c.tr.Open(ctx, transport.Request{Endpoint: apiclient.EndpointUsageBlob, Accept: acceptCSV, URL: link})
+	if err != nil {
+		return err
+	}
+	defer s.Body.Close()
+	if err := checkCSVType(s.Header.Get("Content-Type")); err != nil {
+		return fmt.Errorf("%s: %w", apiclient.EndpointUsageBlob, err)
+	}
+	br := bufio.NewReaderSize(s.Body, 64<<10)
+	if head, _ := br.Peek(512); bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte("<")) {
+		return fmt.Errorf("%s: %w: an HTML or XML page instead of CSV", apiclient.EndpointUsageBlob, apiclient.ErrBadResponse)
+	}
+	var fnErr error
+	err = dec.CSV(br, c.schema, r.from, r.to, func(row *apiclient.UsageRow) error {
+		noteDepartment(seen, dec.Extra()[extraDepartmentID], row.Values[apiclient.DimDepartment])
+		if err := fn(row); err != nil {
+			fnErr = err
+			return err
+		}
+		return nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", apiclient.EndpointUsageBlob, err)
+	}
+	return nil
+}
+
+// noteDepartment records a department's id and name; the lookup of a known
+// id allocates nothing.
+func noteDepartment(seen map[string]string, id, name []byte) {
+	if len(id) == 0 {
+		return
+	}
+	if _, ok := seen[string(id)]; ok || len(seen) >= maxDepartments || !isID(string(id)) {
+		return
+	}
+	seen[string(id)] = string(name)
+}
+
+// checkCSVType accepts the types Azure Storage serves a CSV blob with; it
+// refuses HTML, JSON and XML (an error page).
+func checkCSVType(contentType string) error {
+	if contentType == "" {
+		return nil
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	switch {
+	case err != nil:
+	case mediaType == "application/octet-stream", mediaType == "text/csv", mediaType == "application/csv",
+		mediaType == "text/plain", mediaType == "binary/octet-stream":
+		return nil
+	}
+	return fmt.Errorf("%w: content type %s, want CSV", apiclient.ErrBadResponse, quoteShort(contentType))
+}
