@@ -330,3 +330,19 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("%d usage requests counted", n)
 	}
 }
+
+func TestStatsCountBytesAndRows(t *testing.T) {
+	f := newFixture(t, Options{RowsPerDay: 10, PageSize: 25})
+	var bytes int64
+	for _, p := range []string{enr("v3") + "/usagedetails", enr("v3") + "/usagedetails/download?billingPeriod=202610", enr("v3") + "/pricesheet"} {
+		bytes += int64(len(f.mustGet(p).body))
+	}
+	st := f.s.Stats()
+	if st.BytesServed != bytes || st.UsageRowsServed != 25+310 {
+		t.Errorf("bytes %d (want %d), rows %d (want 335)", st.BytesServed, bytes, st.UsageRowsServed)
+	}
+	st.Requests[RoutePriceSheet] = 99
+	if f.s.Stats().Requests[RoutePriceSheet] != 1 {
+		t.Error("Stats shares its map")
+	}
+}
