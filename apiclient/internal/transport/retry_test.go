@@ -191,7 +191,7 @@ func TestTimeoutRetried(t *testing.T) {
 		}
 	}
 	srv, script := serve(t, hang, ok)
-	tc := newTestClient(t, srv.URL, func(c *Config) { c.RequestTimeout = 100 * time.Millisecond })
+	tc := newTestClient(t, srv.URL, func(c *Config) { c.RequestTimeout = 500 * time.Millisecond })
 	if _, err := tc.get(context.Background(), srv.URL, "/x"); err != nil {
 		t.Fatalf("Do: %v", err)
 	}
