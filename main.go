@@ -1,0 +1,297 @@
+// Command azure-ea-exporter serves Azure Enterprise Agreement billing data
+// (cost, prepaid credit and overage) as Prometheus metrics. It refreshes the
+// data in the background; scrapes are answered from memory.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+	slgk "github.com/tjhop/slog-gokit"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/ea"
+	"github.com/azure-ea-exporter/azure-ea-exporter/collector"
+	"github.com/azure-ea-exporter/azure-ea-exporter/collector/config"
+)
+
+const (
+	programName = "azure-ea-exporter"
+	// exitUsage is the exit code of a start-up error the user must fix.
+	exitUsage = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// flags holds the command line.
+type flags struct {
+	web            *web.FlagConfig
+	telemetryPath  string
+	logLevel       string
+	logFormat      string
+	configFile     string
+	configCheck    bool
+	enrollment     string
+	apiKeyFile     string
+	baseURL        string
+	dimensions     string
+	tagLabels      string
+	priceSheet     bool
+	currency       string
+	usageMethod    string
+	refresh        time.Duration
+	demo           bool
+	maxRequestTime time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (*flags, error) {
+	app := kingpin.New(programName, "Prometheus exporter for Azure Enterprise Agreement billing: cost, prepaid credit and overage by department, meter and subscription.")
+	app.Version(version.Print(programName))
+	app.HelpFlag.Short('h')
+	app.UsageWriter(stderr)
+	app.ErrorWriter(stderr)
+	f := &flags{web: kingpinflag.AddFlags(app, ":9743")}
+	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
+	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
+	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
+	app.Flag("config.file", "YAML file with one or more enrollments (source, credentials, dimensions, datasets, budgets). Reloaded on SIGHUP and POST /-/reload.").PlaceHolder("FILE").StringVar(&f.configFile)
+	app.Flag("config.check", "Validate the configuration (flags or --config.file) and the credentials' presence, then exit.").BoolVar(&f.configCheck)
+	app.Flag("ea.enrollment", "EA enrollment number, for one enrollment without --config.file.").PlaceHolder("NUMBER").StringVar(&f.enrollment)
+	app.Flag("ea.api-key-file", "File holding the EA API key. Without it, the key is read from the environment variable AZURE_EA_API_KEY. The key is never a flag value.").PlaceHolder("FILE").StringVar(&f.apiKeyFile)
+	app.Flag("ea.base-url", "Base URL of the EA Reporting API.").Default(config.DefaultEABaseURL).StringVar(&f.baseURL)
+	app.Flag("usage.dimensions", "Comma-separated usage cost labels, without --config.file. Choose from: department, account, cost_center, subscription_id, subscription, resource_group, meter_id, meter_category, meter_subcategory, meter_name, meter_region, location, unit_of_measure.").Default(strings.Join(config.DefaultDimensions, ",")).StringVar(&f.dimensions)
+	app.Flag("usage.tag-labels", "Comma-separated tag keys exported as tag_<key> usage labels, without --config.file.").PlaceHolder("KEYS").StringVar(&f.tagLabels)
+	app.Flag("usage.method", "How usage details are downloaded, without --config.file. One of: [auto, json, csv, async]").Default("auto").EnumVar(&f.usageMethod, "auto", "json", "csv", "async")
+	app.Flag("collect.price-sheet", "Export the price sheet (thousands of series), without --config.file.").BoolVar(&f.priceSheet)
+	app.Flag("currency", "Currency code for money series when neither the balance summary nor the price sheet says, without --config.file.").PlaceHolder("CODE").StringVar(&f.currency)
+	app.Flag("refresh.interval", "How often data is refreshed in the background.").Default("30m").DurationVar(&f.refresh)
+	app.Flag("demo", "Serve a built-in simulated enrollment: no Azure account needed.").BoolVar(&f.demo)
+	if _, err := app.Parse(args); err != nil {
+		return nil, err
+	}
+	if f.refresh < time.Second {
+		return nil, fmt.Errorf("--refresh.interval %s is too short: use 1s or more", f.refresh)
+	}
+	return f, nil
+}
+
+func run(args []string, stderr io.Writer) int {
+	f, err := parseFlags(args, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v (see --help)\n", programName, err)
+		return exitUsage
+	}
+	base, levelVar := newLogger(f.logLevel, f.logFormat, stderr)
+	slogger := slog.New(slgk.NewGoKitHandler(base, levelVar))
+	logger := log.With(base, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	fail := func(err error) int {
+		level.Error(logger).Log("msg", "cannot start", "err", err)
+		return exitUsage
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var cfg *config.Config
+	if f.demo {
+		d, err := startDemo(ctx, logger)
+		if err != nil {
+			return fail(fmt.Errorf("demo: %w", err))
+		}
+		defer d.close()
+		cfg = d.cfg
+	} else if cfg, err = loadConfig(f); err != nil {
+		return fail(err)
+	}
+	if err := checkCredentials(cfg); err != nil {
+		return fail(err)
+	}
+	if f.web.WebConfigFile != nil && *f.web.WebConfigFile != "" {
+		if err := web.Validate(*f.web.WebConfigFile); err != nil {
+			return fail(fmt.Errorf("--web.config.file: %w", err))
+		}
+	}
+	if f.configCheck {
+		fmt.Fprintf(stderr, "configuration OK: %d enrollment(s)\n", len(cfg.Enrollments))
+		return 0
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		versioncollector.NewCollector("azure_ea_exporter"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	exp := collector.New(ctx, collector.Options{
+		NewSource: newSource, Interval: f.refresh, Logger: logger, Registerer: reg,
+	})
+	defer exp.Stop()
+	reg.MustRegister(exp)
+	rl := newReloader(f, exp, logger, reg)
+	if err := rl.apply(cfg); err != nil {
+		return fail(err)
+	}
+	level.Info(logger).Log("msg", "starting", "version", version.Info(), "enrollments", len(cfg.Enrollments), "refresh_interval", f.refresh)
+	go rl.watchSIGHUP(ctx)
+
+	mux := http.NewServeMux()
+	mux.Handle(f.telemetryPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorLog:            slog.NewLogLogger(slogger.Handler(), slog.LevelError),
+		MaxRequestsInFlight: 40,
+		Timeout:             30 * time.Second,
+	}))
+	mux.Handle("/-/reload", rl)
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy.") })
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready.") })
+	mux.Handle("/", collector.LandingPage(exp, collector.LandingOptions{
+		Name: programName, Version: version.Info(), MetricsPath: f.telemetryPath, Demo: f.demo,
+	}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(srv, f.web, slogger) }()
+	select {
+	case err := <-errc:
+		level.Error(logger).Log("msg", "web server failed", "err", err)
+		return 1
+	case <-ctx.Done():
+		level.Info(logger).Log("msg", "shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+		return 0
+	}
+}
+
+// newLogger builds the go-kit logger of --log.level and --log.format, without
+// time stamp and caller, and the level exporter-toolkit's slog bridge filters
+// on. The bridge adds its own time and caller; go-kit callers get theirs from
+// withTimestamp.
+func newLogger(lvl, format string, w io.Writer) (log.Logger, *slog.LevelVar) {
+	var logger log.Logger
+	if format == "json" {
+		logger = log.NewJSONLogger(log.NewSyncWriter(w))
+	} else {
+		logger = log.NewLogfmtLogger(log.NewSyncWriter(w))
+	}
+	levels := map[string]struct {
+		allow level.Option
+		slog  slog.Level
+	}{
+		"debug": {level.AllowDebug(), slog.LevelDebug},
+		"info":  {level.AllowInfo(), slog.LevelInfo},
+		"warn":  {level.AllowWarn(), slog.LevelWarn},
+		"error": {level.AllowError(), slog.LevelError},
+	}
+	l, ok := levels[lvl]
+	if !ok {
+		l = levels["info"]
+	}
+	levelVar := &slog.LevelVar{}
+	levelVar.Set(l.slog)
+	opt := l.allow
+	logger = level.NewFilter(logger, opt)
+	return logger, levelVar
+}
+
+// loadConfig reads --config.file, or builds one enrollment from flags.
+func loadConfig(f *flags) (*config.Config, error) {
+	if f.configFile != "" {
+		if f.enrollment != "" || f.apiKeyFile != "" {
+			return nil, errors.New("--ea.enrollment and --ea.api-key-file cannot be combined with --config.file: put them in the file")
+		}
+		return config.Load(f.configFile)
+	}
+	if f.enrollment == "" {
+		return nil, errors.New("no enrollment: set --ea.enrollment (with --ea.api-key-file or AZURE_EA_API_KEY), --config.file, or try --demo")
+	}
+	yes := true
+	e := config.Enrollment{
+		Enrollment: f.enrollment, APIKeyFile: f.apiKeyFile, BaseURL: f.baseURL,
+		Dimensions: splitList(f.dimensions), TagLabels: splitList(f.tagLabels),
+		Currency: f.currency, UsageMethod: f.usageMethod,
+	}
+	if f.priceSheet {
+		e.Datasets.PriceSheet = &yes
+	}
+	c, err := config.New(e)
+	if err != nil {
+		return nil, errors.New(flagError(err.Error()))
+	}
+	return c, nil
+}
+
+// flagError names the flag behind a configuration error of the flags-only
+// case, where the user wrote no configuration file to point into.
+func flagError(msg string) string {
+	msg = strings.TrimPrefix(msg, "enrollments[0]: ")
+	for field, flag := range map[string]string{
+		"enrollment:": "--ea.enrollment:", "base_url:": "--ea.base-url:", "currency:": "--currency:",
+		"dimensions[": "--usage.dimensions[", "tag_labels[": "--usage.tag-labels[",
+	} {
+		if strings.HasPrefix(msg, field) {
+			return flag + strings.TrimPrefix(msg, field)
+		}
+	}
+	return msg
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checkCredentials fails when an enrollment's key cannot be read, so that a
+// missing key file stops the start instead of failing every refresh.
+func checkCredentials(cfg *config.Config) error {
+	for _, e := range cfg.Enrollments {
+		if e.Source != config.SourceEA {
+			continue
+		}
+		c, err := ea.New(ea.Config{BaseURL: e.BaseURL, Enrollment: e.Enrollment, KeyFile: e.APIKeyFile})
+		if err == nil {
+			err = c.CheckCredential()
+		}
+		if err != nil {
+			return fmt.Errorf("enrollment %s: %w", e.Enrollment, err)
+		}
+	}
+	return nil
+}
+
+// newSource makes an enrollment's data source.
+func newSource(e config.Enrollment, obs apiclient.Observer, logger log.Logger) (apiclient.Source, error) {
+	switch e.Source {
+	case config.SourceEA:
+		return ea.New(ea.Config{
+			BaseURL: e.BaseURL, Enrollment: e.Enrollment, KeyFile: e.APIKeyFile,
+			Observer: obs, Logger: log.With(logger, "enrollment", e.Enrollment),
+		})
+	}
+	return nil, fmt.Errorf("source %q is not supported by this build", e.Source)
+}
