@@ -23,7 +23,7 @@ func csvHeader(v3 bool) string {
 // appendCSV writes a CSV field, quoted when it holds a comma, a quote or a
 // line break.
 func appendCSV(b []byte, s string) []byte {
-	if !strings.ContainsAny(s, ",\"\r\n") {
+	if !needsCSVQuotes(s) {
 		return append(b, s...)
 	}
 	b = append(b, '"')
@@ -38,6 +38,18 @@ func appendCSV(b []byte, s string) []byte {
 	}
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// needsCSVQuotes is strings.ContainsAny(s, ",\"\r\n") without its per-call
+// setup, which showed in profiles of million-row reports.
+func needsCSVQuotes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	return false
 }
 
 func appendCSVFloat(b []byte, v float64) []byte {
