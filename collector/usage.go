@@ -42,9 +42,13 @@ func (x sum) value() float64 { return x.s + x.c }
 type usageSum struct{ cost, qty sum }
 
 // dayAgg holds one UTC day's usage per aggregation key. Keeping days apart
-// lets a re-read day replace its old contribution exactly.
+// lets a re-read day replace its old contribution exactly. Sums are kept in
+// the order their keys first appeared in the API's answer, so that every
+// later sum over them runs in the same order and gives the same bits.
 type dayAgg struct {
-	series map[string]*usageSum
+	index map[string]int32 // key -> position in keys and sums
+	keys  []string
+	sums  []usageSum
 	// credit is the cost that draws on the prepaid credit (not billed
 	// separately), for the credit burn rate.
 	credit sum
@@ -62,6 +66,17 @@ func (p *periodAgg) rows() int {
 		n += d.rows
 	}
 	return n
+}
+
+// sortedDays returns the period's days in order, so that sums over days run
+// in a fixed order.
+func (p *periodAgg) sortedDays() []int32 {
+	days := make([]int32, 0, len(p.days))
+	for d := range p.days {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	return days
 }
 
 // latestDay returns the latest day with data, and false when there is none.
@@ -162,14 +177,18 @@ func (a *usageAgg) add(p *periodAgg, row *apiclient.UsageRow) {
 	day := dayIndex(row.Date)
 	d := p.days[day]
 	if d == nil {
-		d = &dayAgg{series: map[string]*usageSum{}}
+		d = &dayAgg{index: map[string]int32{}}
 		p.days[day] = d
 	}
-	s := d.series[string(k)]
-	if s == nil {
-		s = &usageSum{}
-		d.series[string(k)] = s
+	i, ok := d.index[string(k)]
+	if !ok {
+		key := string(k)
+		i = int32(len(d.sums))
+		d.index[key] = i
+		d.keys = append(d.keys, key)
+		d.sums = append(d.sums, usageSum{})
 	}
+	s := &d.sums[i]
 	s.cost.add(row.Cost)
 	s.qty.add(row.Quantity)
 	if !row.BilledSeparately {

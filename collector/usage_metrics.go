@@ -119,12 +119,13 @@ func (b *builder) usageSeries(a *usageAgg, pa *periodAgg, period string, costP, 
 	cost := map[string]*sum{}
 	qty := map[string]*sum{}
 	var buf []byte
-	for _, d := range pa.days {
-		for key, s := range d.series {
+	for _, day := range pa.sortedDays() {
+		d := pa.days[day]
+		for i, key := range d.keys {
 			buf = costP.project(buf[:0], key)
-			addTo(cost, buf, s.cost)
+			addTo(cost, buf, d.sums[i].cost)
 			buf = qtyP.project(buf[:0], key)
-			addTo(qty, buf, s.qty)
+			addTo(qty, buf, d.sums[i].qty)
 		}
 	}
 	money := []string{b.enrollment(), period, b.currency}
@@ -152,10 +153,10 @@ func addTo(m map[string]*sum, key []byte, v sum) {
 func dailyBy(pa *periodAgg, group int, match func(key string) bool) (perDay map[int32]map[uint32]float64, total map[uint32]float64) {
 	perDay = map[int32]map[uint32]float64{}
 	totals := map[uint32]*sum{}
-	for day, d := range pa.days {
-		m := map[uint32]float64{}
-		perDay[day] = m
-		for key, s := range d.series {
+	for _, day := range pa.sortedDays() {
+		d := pa.days[day]
+		daySums := map[uint32]*sum{}
+		for i, key := range d.keys {
 			if match != nil && !match(key) {
 				continue
 			}
@@ -163,20 +164,29 @@ func dailyBy(pa *periodAgg, group int, match func(key string) bool) (perDay map[
 			if group >= 0 {
 				id = keyID(key, group)
 			}
-			m[id] += s.cost.value()
-			t := totals[id]
-			if t == nil {
-				t = &sum{}
-				totals[id] = t
-			}
-			t.addSum(s.cost)
+			addID(daySums, id, d.sums[i].cost)
+			addID(totals, id, d.sums[i].cost)
 		}
+		perDay[day] = values(daySums)
 	}
-	total = make(map[uint32]float64, len(totals))
-	for id, t := range totals {
-		total[id] = t.value()
+	return perDay, values(totals)
+}
+
+func addID(m map[uint32]*sum, id uint32, v sum) {
+	s := m[id]
+	if s == nil {
+		s = &sum{}
+		m[id] = s
 	}
-	return perDay, total
+	s.addSum(v)
+}
+
+func values(m map[uint32]*sum) map[uint32]float64 {
+	out := make(map[uint32]float64, len(m))
+	for id, s := range m {
+		out[id] = s.value()
+	}
+	return out
 }
 
 // forecastWindow is how many days with data the forecast averages.
