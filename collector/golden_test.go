@@ -159,12 +159,12 @@ func TestSumsEqualFakeTruth(t *testing.T) {
 			checkSums(t, c, p, "subscription_id", truth.CostBySubscription)
 			checkSums(t, c, p, "meter_category", truth.CostByMeterCategory)
 			for name, want := range map[string]float64{
-				"azure_ea_credit_beginning_balance":   truth.Balance.BeginningBalance,
-				"azure_ea_credit_ending_balance":      truth.Balance.EndingBalance,
-				"azure_ea_credit_utilized":            truth.Balance.Utilized,
-				"azure_ea_overage_charges":            truth.Balance.TotalOverage,
-				"azure_ea_overage_service_charges":    truth.Balance.ServiceOverage,
-				"azure_ea_usage_charges":              truth.Balance.TotalUsage,
+				"azure_ea_credit_beginning_balance":    truth.Balance.BeginningBalance,
+				"azure_ea_credit_ending_balance":       truth.Balance.EndingBalance,
+				"azure_ea_credit_utilized":             truth.Balance.Utilized,
+				"azure_ea_overage_charges":             truth.Balance.TotalOverage,
+				"azure_ea_overage_service_charges":     truth.Balance.ServiceOverage,
+				"azure_ea_usage_charges":               truth.Balance.TotalUsage,
 				"azure_ea_marketplace_service_charges": truth.Balance.AzureMarketplaceServiceCharges,
 			} {
 				if got, ok := gaugeValue(t, c, name, map[string]string{"billing_period": p}); !ok || !within(got, want) {
