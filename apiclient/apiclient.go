@@ -181,6 +181,13 @@ type UsageQuery struct {
 	TagKeys []string
 	// Method chooses the download method.
 	Method UsageMethod
+	// IfNoneMatch, when set, is the ETag an earlier answer to the same query
+	// carried: if the data has not changed since, Usage delivers no row and
+	// returns ErrNotModified. Sources without ETags ignore it.
+	IfNoneMatch string
+	// ETag, when not nil, receives the ETag of the answer ("" when the API
+	// sent none), to be given as IfNoneMatch next time.
+	ETag *string
 }
 
 // MarketplaceCharge is one marketplace store charge, reduced to what the

@@ -22,6 +22,9 @@ var (
 	// ErrNoCredential: the credential could not be read (missing or empty
 	// key file, unset environment variable).
 	ErrNoCredential = errors.New("no credential")
+	// ErrNotModified: a conditional request (UsageQuery.IfNoneMatch) found
+	// the data unchanged; nothing was delivered.
+	ErrNotModified = errors.New("not modified")
 	// ErrBadResponse: the body is not what the reference describes (wrong
 	// content type, HTML, garbage, truncated, over the size limit).
 	ErrBadResponse = errors.New("unexpected response")
