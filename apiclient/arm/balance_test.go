@@ -56,11 +56,12 @@ func TestBalanceSummary(t *testing.T) {
 	if _, err := env.c.BalanceSummary(ctx, "2024-4"); err == nil {
 		t.Error("a malformed period was accepted")
 	}
-	if f.tokenCalls != 1 {
-		t.Errorf("%d token requests for 3 calls, want 1 (cached)", f.tokenCalls)
+	calls, scopes := f.tokens()
+	if calls != 1 {
+		t.Errorf("%d token requests for 3 calls, want 1 (cached)", calls)
 	}
-	if len(f.tokenScopes) != 1 || !strings.Contains(f.tokenScopes[0], "https://management.core.windows.net//.default") {
-		t.Errorf("token scopes %q", f.tokenScopes)
+	if len(scopes) != 1 || !strings.Contains(scopes[0], "https://management.core.windows.net//.default") {
+		t.Errorf("token scopes %q", scopes)
 	}
 }
 

@@ -101,7 +101,9 @@ func (f *fakeARM) serveToken(w http.ResponseWriter, r *http.Request) {
 	f.tokenScopes = append(f.tokenScopes, r.PostForm.Get("scope"))
 	echo := f.secretEcho
 	f.mu.Unlock()
-	if echo || r.PostForm.Get("client_secret") != testSecret || r.PostForm.Get("client_id") != testClient {
+	assertion := r.PostForm.Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" &&
+		strings.Count(r.PostForm.Get("client_assertion"), ".") == 2
+	if echo || (r.PostForm.Get("client_secret") != testSecret && !assertion) || r.PostForm.Get("client_id") != testClient {
 		writeJSON(w, http.StatusUnauthorized, `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided: `+
 			r.PostForm.Get("client_secret")+`. Trace ID: 1 Correlation ID: 2 Timestamp: 2024-05-01 00:00:00Z","error_codes":[7000215]}`)
 		return
@@ -313,3 +315,21 @@ func jsonString(s string) string {
 }
 
 var _ apiclient.QuotaObserver = (*recorder)(nil)
+
+func (f *fakeARM) blobCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.blobCalls
+}
+
+func (f *fakeARM) tokens() (calls int, scopes []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tokenCalls, append([]string(nil), f.tokenScopes...)
+}
+
+func (f *fakeARM) seenClientTypes() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.clientTypes...)
+}
