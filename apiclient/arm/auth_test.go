@@ -184,7 +184,9 @@ func TestTokenStaysOnManagementHost(t *testing.T) {
 
 func TestClientCertificateCredential(t *testing.T) {
 	f := newFakeARM(t)
-	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `{"properties":{"totalUsage":2}}`) })
+	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, `{"properties":{"totalUsage":2}}`)
+	})
 	certFile := writeTestCertificate(t)
 	env := newTestEnv(t, f, func(c *Config) { c.ClientSecretFile, c.ClientCertificateFile = "", certFile })
 	b, err := env.c.BalanceSummary(context.Background(), "")

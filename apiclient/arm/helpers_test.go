@@ -151,9 +151,9 @@ func (f *fakeARM) serveBlobFile(path, contentType, content string) string {
 // clock is a test clock that moves only when told to, or when the client
 // sleeps.
 type clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	slept  []time.Duration
+	mu    sync.Mutex
+	now   time.Time
+	slept []time.Duration
 }
 
 func (c *clock) Now() time.Time {
