@@ -3,7 +3,6 @@ package ea
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -39,7 +38,7 @@ func (c *Client) BalanceSummary(ctx context.Context, period string) (*apiclient.
 		return nil, err
 	}
 	var summary *apiclient.BalanceSummary
-	err = c.getJSON(ctx, apiclient.EndpointBalanceSummary, http.MethodGet, c.apiURL("v3", path+"/balancesummary", nil), auth,
+	err = c.getJSON(ctx, apiclient.EndpointBalanceSummary, http.MethodGet, c.apiURL("v3", path+"/balancesummary", nil), maxSmallBody, auth,
 		func(payload []byte) error {
 			summary, err = decodeBalanceSummary(payload, period)
 			return err
@@ -69,10 +68,11 @@ func decodeBalanceSummary(payload []byte, period string) (*apiclient.BalanceSumm
 			return nil, decodeError("balance summary", err)
 		}
 		items = append(items, &one)
-	case 'n':
-		return nil, nil
 	default:
-		return nil, fmt.Errorf("%w: balance summary: want a JSON object or array", apiclient.ErrBadResponse)
+		if string(payload) == "null" {
+			return nil, nil
+		}
+		return nil, wrongShape(payload, "balance summary", "a JSON object or array")
 	}
 	chosen := pickBalance(items, period)
 	if chosen == nil {

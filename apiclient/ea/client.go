@@ -217,19 +217,31 @@ func validPeriod(p string) error {
 	return nil
 }
 
+// maxSmallBody bounds the answers that hold a few objects (billing
+// periods, a balance summary, a report status): anything bigger is no such
+// answer, and is refused before it is decoded.
+const maxSmallBody = 4 << 20
+
 // getJSON fetches a JSON body from endpoint at rawURL with the key and
 // passes its payload to decode, which runs before getJSON returns so that a
-// damaged body is retried before anything is delivered.
-func (c *Client) getJSON(ctx context.Context, endpoint, method, rawURL string, auth transport.Authorizer, decode func([]byte) error) error {
+// damaged body is retried before anything is delivered. maxBytes bounds the
+// body below MaxBodyBytes (0: no lower bound).
+func (c *Client) getJSON(ctx context.Context, endpoint, method, rawURL string, maxBytes int64, auth transport.Authorizer, decode func([]byte) error) error {
 	var buf bytes.Buffer
 	_, err := c.tr.Do(ctx, transport.Request{
-		Endpoint: endpoint, Method: method, URL: rawURL, Auth: auth,
+		Endpoint: endpoint, Method: method, URL: rawURL, Auth: auth, MaxBytes: maxBytes,
 		Check: func(r *transport.Response) error {
 			payload, err := jsonPayload(r.Header.Get("Content-Type"), r.Body)
 			if err != nil {
 				return transport.Damaged(err)
 			}
-			return decode(payload)
+			if err := decode(payload); err != nil {
+				if isSyntaxError(err) {
+					return transport.Damaged(err)
+				}
+				return err
+			}
+			return nil
 		},
 	}, &buf)
 	return err

@@ -164,7 +164,13 @@ func TestFakeFaults(t *testing.T) {
 				env.fake.SetForeignBaseURL(watch.URL)
 				env.fake.Inject(r.route, f)
 				n, err := r.run(context.Background(), env.client)
-				noSecret(t, err)
+				noKeyIn(t, err, env.fake.Key())
+				if f == fakeapi.FaultThrottle || f == fakeapi.FaultUnavailable {
+					// The fake asks for 1s; report polls wait PollInterval (10s).
+					if w := env.sleeps(); !slices.Contains(w, time.Second) {
+						t.Errorf("waits %v, want the fake's 1s among them", w)
+					}
+				}
 				checkOutcome(t, expected(r.route, f, opts.PageSize), baseline[r.route], n, err, env.rec.retryReasons())
 				if got := len(watch.authHeaders()); got != 0 {
 					t.Errorf("the foreign host got %d requests", got)

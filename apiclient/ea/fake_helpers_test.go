@@ -61,6 +61,12 @@ func newFakeEnv(t testing.TB, opts fakeapi.Options, tweak func(*Config)) *fakeEn
 	return env
 }
 
+func (env *fakeEnv) sleeps() []time.Duration {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	return append([]time.Duration(nil), env.waits...)
+}
+
 // sums is what a usage stream added up, in the order rows arrived.
 type sums struct {
 	rows             int

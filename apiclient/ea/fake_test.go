@@ -2,7 +2,10 @@ package ea
 
 import (
 	"context"
+	"errors"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,5 +135,64 @@ func TestFakeCredentialExpiry(t *testing.T) {
 	}
 	if len(key) < 700 {
 		t.Errorf("fake key of %d bytes; real keys are about 760", len(key))
+	}
+}
+
+func TestFakeKeyLifecycle(t *testing.T) {
+	env := newFakeEnv(t, fakeapi.Options{}, nil)
+	ctx := context.Background()
+	old := env.fake.Key()
+	if _, err := env.client.BillingPeriods(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The key is revoked and a new one made; the exporter keeps running.
+	rotated := fakeapi.NewJWTKey(fakeNow.Add(180 * 24 * time.Hour))
+	env.fake.AddKey(rotated, fakeNow.Add(180*24*time.Hour))
+	env.fake.RevokeKey(old)
+	_, err := env.client.BillingPeriods(ctx)
+	if !errors.Is(err, apiclient.ErrUnauthorized) || !strings.Contains(err.Error(), "API key rejected: expired or revoked?") {
+		t.Fatalf("with the revoked key: %v", err)
+	}
+	noKeyIn(t, err, old)
+	writeFile(t, env.keyFile, rotated+"\n")
+	if _, err := env.client.BillingPeriods(ctx); err != nil {
+		t.Fatalf("after rotating the key file: %v", err)
+	}
+	if exp, ok := env.client.CredentialExpiry(); !ok || !exp.Equal(fakeNow.Add(180*24*time.Hour)) {
+		t.Errorf("expiry of the rotated key %v, %v", exp, ok)
+	}
+	if st := env.fake.Stats(); st.Unauthorized != 1 || st.Requests[fakeapi.RouteBillingPeriods] != 3 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestFakeExpiredKey(t *testing.T) {
+	expired := fakeapi.NewJWTKey(fakeNow.Add(-time.Hour))
+	env := newFakeEnv(t, fakeapi.Options{Keys: map[string]time.Time{expired: fakeNow.Add(-time.Hour)}}, nil)
+	err := env.client.Usage(context.Background(), apiclient.UsageQuery{}, func(*apiclient.UsageRow) error { return nil })
+	if !errors.Is(err, apiclient.ErrUnauthorized) || len(env.rec.retryReasons()) != 0 {
+		t.Fatalf("err %v, retries %v", err, env.rec.retryReasons())
+	}
+	noKeyIn(t, err, expired)
+	if exp, ok := env.client.CredentialExpiry(); !ok || !exp.Before(fakeNow) {
+		t.Errorf("expiry %v, %v", exp, ok)
+	}
+}
+
+// TestFakeBlobOnAnotherHost serves blobs from a second server, as Azure
+// Storage would, and checks the key never reaches it.
+func TestFakeBlobOnAnotherHost(t *testing.T) {
+	blobs := httptest.NewUnstartedServer(nil)
+	blobs.Start()
+	defer blobs.Close()
+	env := newFakeEnv(t, fakeapi.Options{RowsPerDay: 30, BlobBaseURL: blobs.URL + "/blob"}, nil)
+	blobs.Config.Handler = env.fake.BlobHandler()
+	got := newSums()
+	if err := env.client.Usage(context.Background(), apiclient.UsageQuery{BillingPeriod: "202402", Method: apiclient.UsageAsync}, got.add); err != nil {
+		t.Fatal(err)
+	}
+	got.matches(t, env.fake.Truth("202402"), true)
+	if st := env.fake.Stats(); st.AuthorizedBlobRequests != 0 || st.Requests[fakeapi.RouteBlob] != 1 {
+		t.Errorf("stats %+v", st)
 	}
 }

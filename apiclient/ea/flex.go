@@ -97,8 +97,9 @@ func quoteShort(s string) string {
 
 // jsonPayload returns body without surrounding space or a byte order mark,
 // and refuses what is plainly no JSON answer: an HTML page (a proxy's or a
-// sign-in page), an empty body, and invalid JSON (truncated). The caller
-// marks these for a retry.
+// sign-in page) or an empty body. The caller marks these for a retry, and
+// so it does the syntax errors of the decoders (a truncated body), which
+// encoding/json finds before it decodes anything.
 func jsonPayload(contentType string, body []byte) ([]byte, error) {
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(body), []byte("\ufeff")))
 	switch {
@@ -106,23 +107,37 @@ func jsonPayload(contentType string, body []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: an HTML page instead of JSON (a proxy or sign-in page?)", apiclient.ErrBadResponse)
 	case len(trimmed) == 0:
 		return nil, fmt.Errorf("%w: an empty body instead of JSON", apiclient.ErrBadResponse)
-	case !json.Valid(trimmed):
-		return nil, fmt.Errorf("%w: the body is not valid JSON (truncated?)", apiclient.ErrBadResponse)
 	}
 	return trimmed, nil
+}
+
+// isSyntaxError reports a body that is not JSON at all, or cut short.
+func isSyntaxError(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se)
 }
 
 // decodeArray decodes a bare JSON array of T from a payload checked by
 // jsonPayload, skipping null elements.
 func decodeArray[T any](payload []byte, what string) ([]*T, error) {
 	if payload[0] != '[' {
-		return nil, fmt.Errorf("%w: %s: want a JSON array", apiclient.ErrBadResponse, what)
+		return nil, wrongShape(payload, what, "a JSON array")
 	}
 	var items []*T
 	if err := json.Unmarshal(payload, &items); err != nil {
 		return nil, decodeError(what, err)
 	}
 	return items, nil
+}
+
+// wrongShape is the error for a payload that is valid JSON of another
+// shape than want, or the syntax error of one that is not JSON at all.
+func wrongShape(payload []byte, what, want string) error {
+	var v any
+	if err := json.Unmarshal(payload, &v); err != nil {
+		return decodeError(what, err)
+	}
+	return fmt.Errorf("%w: %s: want %s", apiclient.ErrBadResponse, what, want)
 }
 
 // decodeError wraps an encoding/json error once in ErrBadResponse.

@@ -35,7 +35,7 @@ func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(
 		return err
 	}
 	var charges []apiclient.MarketplaceCharge
-	err = c.getJSON(ctx, apiclient.EndpointMarketplaceCharges, http.MethodGet, c.apiURL("v3", path+"/marketplacecharges", nil), auth,
+	err = c.getJSON(ctx, apiclient.EndpointMarketplaceCharges, http.MethodGet, c.apiURL("v3", path+"/marketplacecharges", nil), 0, auth,
 		func(payload []byte) error {
 			charges, err = decodeMarketplace(payload)
 			return err

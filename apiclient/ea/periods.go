@@ -29,7 +29,7 @@ func (c *Client) BillingPeriods(ctx context.Context) ([]apiclient.BillingPeriod,
 		return nil, err
 	}
 	var periods []apiclient.BillingPeriod
-	err = c.getJSON(ctx, apiclient.EndpointBillingPeriods, http.MethodGet, c.apiURL("v2", "/billingperiods", nil), auth,
+	err = c.getJSON(ctx, apiclient.EndpointBillingPeriods, http.MethodGet, c.apiURL("v2", "/billingperiods", nil), maxSmallBody, auth,
 		func(payload []byte) error {
 			periods, err = decodeBillingPeriods(payload)
 			return err

@@ -32,7 +32,7 @@ func (c *Client) PriceSheet(ctx context.Context, period string, fn func(*apiclie
 		return err
 	}
 	var items []apiclient.PriceSheetItem
-	err = c.getJSON(ctx, apiclient.EndpointPriceSheet, http.MethodGet, c.apiURL("v3", path+"/pricesheet", nil), auth,
+	err = c.getJSON(ctx, apiclient.EndpointPriceSheet, http.MethodGet, c.apiURL("v3", path+"/pricesheet", nil), 0, auth,
 		func(payload []byte) error {
 			items, err = decodePriceSheet(payload)
 			return err

@@ -66,13 +66,16 @@ func TestBadBodies(t *testing.T) {
 	}{
 		{"HTML with 200", reply(200, "text/html", "<html><body>Sign in</body></html>"), true, "HTML page"},
 		{"HTML as JSON", reply(200, "application/json", "\n <!DOCTYPE html>"), true, "HTML page"},
-		{"truncated JSON", jsonReply(`[{"billingPeriodId":"2017`), true, "not valid JSON"},
+		{"truncated JSON", jsonReply(`[{"billingPeriodId":"2017`), true, "unexpected end of JSON input"},
+		{"not JSON", jsonReply(`Service Unavailable`), true, "invalid character"},
+		{"trailing garbage", jsonReply(`[]]`), true, "invalid character ']' after top-level value"},
 		{"empty body", jsonReply(""), true, "empty body"},
 		{"object", jsonReply(`{"value":[]}`), false, "want a JSON array"},
 		{"bad period id", jsonReply(`[{"billingPeriodId":"../../x"}]`), false, `billingPeriodId "../../x" is not yyyyMM`},
 		{"bad date", jsonReply(`[{"billingPeriodId":"201701","billingStart":"yesterday"}]`), false, `billingStart "yesterday" is not a date`},
 		{"object for a string", jsonReply(`[{"billingPeriodId":{"a":1}}]`), false, "object or array where a string belongs"},
-		{"10 MB string", jsonReply(`[{"billingPeriodId":"201701","priceSheet":"` + strings.Repeat("x", 10<<20) + `"}]`), false, "over the 65536-byte limit"},
+		{"1 MB string", jsonReply(`[{"billingPeriodId":"201701","priceSheet":"` + strings.Repeat("x", 1<<20) + `"}]`), false, "over the 65536-byte limit"},
+		{"10 MB string", jsonReply(`[{"billingPeriodId":"201701","priceSheet":"` + strings.Repeat("x", 10<<20) + `"}]`), false, "body larger than the 4194304-byte limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -91,7 +91,7 @@ func (c *Client) runReport(ctx context.Context, auth transport.Authorizer, r usa
 		return err
 	}
 	submit := c.apiURL("v3", "/usagedetails/submit", r.query(c.currentPeriod()))
-	err := c.getJSON(ctx, apiclient.EndpointUsageSubmit, http.MethodPost, submit, auth, decode)
+	err := c.getJSON(ctx, apiclient.EndpointUsageSubmit, http.MethodPost, submit, maxSmallBody, auth, decode)
 	if isStatus(err, http.StatusNotFound) {
 		return "", nil
 	}
@@ -117,7 +117,7 @@ func (c *Client) runReport(ctx context.Context, auth transport.Authorizer, r usa
 		if err := c.cfg.sleep(ctx, c.cfg.PollInterval); err != nil {
 			return "", fmt.Errorf("%s: waiting for the report: %w", apiclient.EndpointUsageReport, err)
 		}
-		if err := c.getJSON(ctx, apiclient.EndpointUsageReport, http.MethodGet, c.resolve(pollURL), auth, decode); err != nil {
+		if err := c.getJSON(ctx, apiclient.EndpointUsageReport, http.MethodGet, c.resolve(pollURL), maxSmallBody, auth, decode); err != nil {
 			return "", err
 		}
 	}
@@ -187,7 +187,7 @@ type reportStatusJSON struct {
 // a string.
 func decodeReportStatus(payload []byte) (reportStatus, error) {
 	if payload[0] != '{' {
-		return reportStatus{}, fmt.Errorf("%w: report status: want a JSON object", apiclient.ErrBadResponse)
+		return reportStatus{}, wrongShape(payload, "report status", "a JSON object")
 	}
 	var j reportStatusJSON
 	if err := json.Unmarshal(payload, &j); err != nil {

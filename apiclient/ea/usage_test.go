@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -298,5 +299,28 @@ func TestUsageHugeField(t *testing.T) {
 	got, err := usage(t, hs, apiclient.UsageQuery{})
 	if !errors.Is(err, apiclient.ErrBadResponse) || got.rows != 0 {
 		t.Fatalf("err %v, %d rows", err, got.rows)
+	}
+}
+
+func TestRedirectToAnotherHostDropsKey(t *testing.T) {
+	var mu sync.Mutex
+	var foreignAuth []string
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		foreignAuth = append(foreignAuth, r.Header.Get("Authorization"))
+		mu.Unlock()
+		jsonReply("[]")(w, r)
+	}))
+	defer foreign.Close()
+	hs := newHarness(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, foreign.URL+"/moved", http.StatusTemporaryRedirect)
+	}), nil)
+	if _, err := hs.BillingPeriods(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(foreignAuth, []string{""}) {
+		t.Errorf("the other host got Authorization %q", foreignAuth)
 	}
 }

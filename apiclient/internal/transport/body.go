@@ -28,7 +28,7 @@ func (c *Client) attemptBuffered(ctx context.Context, r Request, buf *bytes.Buff
 		return nil, f
 	}
 	defer resp.Body.Close()
-	if f := c.readBody(ctx, r.Endpoint, resp, buf); f != nil {
+	if f := c.readBody(ctx, r, resp, buf); f != nil {
 		c.observe(r, n, resp.StatusCode, start)
 		return nil, f
 	}
@@ -72,8 +72,11 @@ func (c *Client) observe(r Request, attempt, code int, start time.Time) {
 }
 
 // readBody reads resp's whole body into buf, bounded by MaxBodyBytes.
-func (c *Client) readBody(ctx context.Context, endpoint string, resp *http.Response, buf *bytes.Buffer) *failure {
-	limit := c.cfg.MaxBodyBytes
+func (c *Client) readBody(ctx context.Context, r Request, resp *http.Response, buf *bytes.Buffer) *failure {
+	endpoint, limit := r.Endpoint, c.cfg.MaxBodyBytes
+	if r.MaxBytes > 0 && r.MaxBytes < limit {
+		limit = r.MaxBytes
+	}
 	if resp.ContentLength > limit {
 		return &failure{err: overLimit(endpoint, limit)}
 	}

@@ -217,3 +217,19 @@ func TestOpenCheckRetriesDamagedStart(t *testing.T) {
 		t.Errorf("retries %v, server saw %d", retries, script.count())
 	}
 }
+
+func TestRequestMaxBytes(t *testing.T) {
+	srv, _ := serve(t, body(200, "application/json", strings.Repeat("x", 2048)))
+	tc := newTestClient(t, srv.URL, func(c *Config) { c.MaxBodyBytes = 4096 })
+	var buf bytes.Buffer
+	_, err := tc.Do(context.Background(), Request{Endpoint: "balance_summary", URL: srv.URL, MaxBytes: 1024}, &buf)
+	if !errors.Is(err, apiclient.ErrBadResponse) || !strings.Contains(err.Error(), "1024-byte limit") {
+		t.Fatalf("err %v", err)
+	}
+	// A per-request bound never raises the client's.
+	tc = newTestClient(t, srv.URL, func(c *Config) { c.MaxBodyBytes = 1000 })
+	_, err = tc.Do(context.Background(), Request{Endpoint: "price_sheet", URL: srv.URL, MaxBytes: 1 << 20}, &buf)
+	if !errors.Is(err, apiclient.ErrBadResponse) || !strings.Contains(err.Error(), "1000-byte limit") {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -100,6 +100,10 @@ type Request struct {
 	Auth Authorizer
 	// Accept is the Accept header (default application/json).
 	Accept string
+	// MaxBytes, when positive and lower, replaces MaxBodyBytes for this
+	// request: an endpoint whose answers are small can refuse a big one
+	// before decoding it.
+	MaxBytes int64
 	// Check inspects a 2xx answer before Do or Open returns it: the whole
 	// body for Do, the start of it (up to PeekBytes) for Open. An error
 	// made with Damaged makes the request be retried (reason truncated);
@@ -184,7 +188,7 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 }
 
 // Do sends r, retrying as configured, and reads the whole 2xx body into buf
-// (reset first; bounded by MaxBodyBytes). A non-2xx answer that is not
+// (reset first; bounded by MaxBodyBytes or r.MaxBytes). A non-2xx answer that is not
 // retried, or that still fails after the last attempt, is a
 // *apiclient.StatusError.
 func (c *Client) Do(ctx context.Context, r Request, buf *bytes.Buffer) (*Response, error) {
