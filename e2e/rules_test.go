@@ -169,3 +169,34 @@ func (c *coverage) addAlertTest(t *testing.T, testPath string, ruleFiles []strin
 	t.Errorf("%s: alert_rule_test at %s names alert %q, which none of its rule files %v defines",
 		testPath, at.EvalTime, at.Alertname, ruleFiles)
 }
+
+// TestUnitTestsOrderGroups: promtool evaluates the rule groups of a test file
+// in random order unless group_eval_order lists them, and alerts that read
+// another group's records then pass or fail by chance.
+func TestUnitTestsOrderGroups(t *testing.T) {
+	files := loadRuleFiles(t, assets.NewParser())
+	groupsOf := map[string][]string{}
+	for _, f := range files {
+		for _, g := range f.Groups {
+			groupsOf[filepath.Clean(f.Path)] = append(groupsOf[filepath.Clean(f.Path)], g.Name)
+		}
+	}
+	tests, err := assets.LoadUnitTests(alertsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tf := range tests {
+		var groups []string
+		for _, rf := range tf.RuleFilePaths() {
+			groups = append(groups, groupsOf[rf]...)
+		}
+		if len(groups) < 2 {
+			continue
+		}
+		for _, g := range groups {
+			if !slices.Contains(tf.GroupEvalOrder, g) {
+				t.Errorf("%s: loads groups %v, but group_eval_order %v lacks %q", tf.Path, groups, tf.GroupEvalOrder, g)
+			}
+		}
+	}
+}
