@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,9 @@ type memSource struct {
 	prices   []apiclient.PriceSheetItem
 	fail     map[string]error // dataset name -> error to return
 	expiry   time.Time
+	// version is part of every usage ETag: bump it to change the data.
+	version    int
+	usageCalls []apiclient.UsageQuery
 }
 
 func (m *memSource) err(dataset string) error {
@@ -65,9 +69,22 @@ func (m *memSource) Usage(_ context.Context, q apiclient.UsageQuery, fn func(*ap
 	if err := m.err("usage_details"); err != nil {
 		return err
 	}
+	m.mu.Lock()
+	etag := fmt.Sprintf("v%d-%s-%s-%s", m.version, q.BillingPeriod, q.Start.Format("20060102"), q.End.Format("20060102"))
+	m.usageCalls = append(m.usageCalls, q)
+	m.mu.Unlock()
+	if q.IfNoneMatch != "" && q.IfNoneMatch == etag {
+		return apiclient.ErrNotModified
+	}
+	if q.ETag != nil {
+		*q.ETag = etag
+	}
 	var row apiclient.UsageRow
 	for _, r := range m.rows {
-		if r.period != q.BillingPeriod {
+		if q.Start.IsZero() && r.period != q.BillingPeriod {
+			continue
+		}
+		if !q.Start.IsZero() && (r.date < q.Start.Format("2006-01-02") || r.date > q.End.Format("2006-01-02")) {
 			continue
 		}
 		row = apiclient.UsageRow{Cost: r.cost, Quantity: r.qty, BilledSeparately: r.billedSeparately}

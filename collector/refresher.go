@@ -22,7 +22,7 @@ import (
 type results struct {
 	periods  []apiclient.BillingPeriod
 	balances map[string]*apiclient.BalanceSummary
-	usage    *usageAgg
+	usage    *usageResult
 	market   map[string]marketAgg
 	prices   *priceSheet
 }
@@ -115,7 +115,11 @@ func (r *refresher) refresh(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 
-	cur, prev := periodsAround(r.now())
+	now := r.now()
+	cur, prev := periodsAround(now)
+	r.mu.Lock()
+	last := r.res
+	r.mu.Unlock()
 	var wg sync.WaitGroup
 	out := make(chan fetched, len(config.AllDatasets))
 	for _, ds := range config.AllDatasets {
@@ -124,7 +128,7 @@ func (r *refresher) refresh(ctx context.Context) {
 		}
 		wg.Go(func() {
 			start := time.Now()
-			store, err := r.fetch(ctx, ds, cur, prev)
+			store, err := r.fetch(ctx, ds, now, &last, cur, prev)
 			out <- fetched{dataset: ds, err: err, dur: time.Since(start), store: store}
 		})
 	}
@@ -136,7 +140,7 @@ func (r *refresher) refresh(ctx context.Context) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	now := r.now()
+	now = r.now()
 	for f := range out {
 		st := r.status[f.dataset]
 		st.attempted, st.duration, st.success = true, f.dur, f.err == nil
@@ -153,8 +157,9 @@ func (r *refresher) refresh(ctx context.Context) {
 }
 
 // fetch runs one dataset's refresh and returns a function that stores its
-// result.
-func (r *refresher) fetch(ctx context.Context, dataset, cur, prev string) (func(*results), error) {
+// result. last is the data of the refreshes before, which incremental reads
+// build on and never modify.
+func (r *refresher) fetch(ctx context.Context, dataset string, now time.Time, last *results, cur, prev string) (func(*results), error) {
 	switch dataset {
 	case config.DatasetBillingPeriods:
 		p, err := r.src.BillingPeriods(ctx)
@@ -163,7 +168,8 @@ func (r *refresher) fetch(ctx context.Context, dataset, cur, prev string) (func(
 		b, err := fetchBalances(ctx, r.src, cur, prev)
 		return func(res *results) { res.balances = b }, err
 	case config.DatasetUsageDetails:
-		u, err := fetchUsage(ctx, r.src, &r.cfg, cur, prev)
+		ur := &usageReader{src: r.src, cfg: &r.cfg, now: now, prev: last.usage}
+		u, err := ur.read(ctx, cur, prev)
 		return func(res *results) { res.usage = u }, err
 	case config.DatasetMarketplaceCharges:
 		m, err := fetchMarketplace(ctx, r.src, cur, prev)

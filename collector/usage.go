@@ -98,10 +98,17 @@ func (p *periodAgg) latestDay() (int32, bool) {
 type usageAgg struct {
 	keyDims []apiclient.Dimension
 	nTags   int
-	strs    []string          // interned values by id
-	ids     map[string]uint32 // value (as sent by the API) -> id
+	*internTable
 	keyBuf  []byte
 	periods map[string]*periodAgg
+}
+
+// internTable maps label values to small ids. It only grows, so aggregations
+// made from one another (an incremental refresh copies the days it keeps)
+// share it, and an id handed out by a refresh that later failed stays valid.
+type internTable struct {
+	strs []string          // sanitized values by id
+	ids  map[string]uint32 // value (as sent by the API) -> id
 }
 
 func newUsageAgg(dims []apiclient.Dimension, nTags int) *usageAgg {
@@ -112,14 +119,22 @@ func newUsageAgg(dims []apiclient.Dimension, nTags int) *usageAgg {
 		}
 	}
 	a := &usageAgg{
-		keyDims: keyDims,
-		nTags:   nTags,
-		ids:     map[string]uint32{"": 0},
-		strs:    []string{""},
-		periods: map[string]*periodAgg{},
+		keyDims:     keyDims,
+		nTags:       nTags,
+		internTable: &internTable{ids: map[string]uint32{"": 0}, strs: []string{""}},
+		periods:     map[string]*periodAgg{},
 	}
 	a.keyBuf = make([]byte, 4*(len(keyDims)+nTags))
 	return a
+}
+
+// next returns an empty aggregation that shares a's key layout and intern
+// table, for the next refresh to fill with the days it keeps and reads.
+func (a *usageAgg) next() *usageAgg {
+	return &usageAgg{
+		keyDims: a.keyDims, nTags: a.nTags, internTable: a.internTable,
+		keyBuf: make([]byte, len(a.keyBuf)), periods: map[string]*periodAgg{},
+	}
 }
 
 // pos returns the position of d in the aggregation key, or -1.
@@ -127,7 +142,7 @@ func (a *usageAgg) pos(d apiclient.Dimension) int {
 	return slices.Index(a.keyDims, d)
 }
 
-func (a *usageAgg) intern(b []byte) uint32 {
+func (a *internTable) intern(b []byte) uint32 {
 	if id, ok := a.ids[string(b)]; ok {
 		return id
 	}

@@ -1,30 +1,11 @@
 package collector
 
 import (
-	"context"
-	"fmt"
 	"strings"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 	"github.com/azure-ea-exporter/azure-ea-exporter/collector/config"
 )
-
-// fetchUsage streams the usage rows of each period into a new aggregation.
-func fetchUsage(ctx context.Context, src apiclient.Source, cfg *config.Enrollment, periods ...string) (*usageAgg, error) {
-	agg := newUsageAgg(cfg.UsageDimensions(), len(cfg.TagLabels))
-	for _, p := range periods {
-		pa := agg.period(p)
-		q := apiclient.UsageQuery{BillingPeriod: p, TagKeys: cfg.TagLabels, Method: cfg.Method()}
-		err := src.Usage(ctx, q, func(row *apiclient.UsageRow) error {
-			agg.add(pa, row)
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("usage details of %s: %w", p, err)
-		}
-	}
-	return agg, nil
-}
 
 // projection maps the aggregation key of usageAgg onto a metric's labels:
 // each label takes the key position it reads, or -1 for an empty value.
@@ -88,10 +69,10 @@ func (a *usageAgg) labelValues(prefix []string, key string) []string {
 // usage emits the usage series of both periods and the figures derived from
 // the current one.
 func (b *builder) usage() {
-	a := b.res.usage
-	if a == nil {
+	if b.res.usage == nil {
 		return
 	}
+	a := b.res.usage.agg
 	costP, qtyP := b.projections(a)
 	latest, hasLatest := int32(0), false
 	for _, p := range []string{b.cur, b.prev} {

@@ -14,7 +14,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -91,6 +93,18 @@ type Enrollment struct {
 	// UsageMethod is how usage details are downloaded: auto, json, csv or
 	// async.
 	UsageMethod string `yaml:"usage_method"`
+	// SettleDays is how many days back usage data can still change: each
+	// refresh re-reads only those days (default 3; Azure's usage data
+	// arrives with up to 72 hours of latency).
+	SettleDays *int `yaml:"settle_days"`
+	// FullRefresh is how often the older, settled days of a period are read
+	// again (conditionally, with their ETag) to catch late corrections
+	// (default 24h; 0 reads them at every refresh).
+	FullRefresh *model.Duration `yaml:"full_refresh"`
+	// CSVThresholdRows: with usage_method auto, a read expected to return at
+	// least this many rows uses the CSV download instead of JSON pages
+	// (default 200000).
+	CSVThresholdRows *int `yaml:"csv_threshold_rows"`
 	// Budgets are amounts per billing period to compare spend with.
 	Budgets []Budget `yaml:"budgets"`
 	// ARM configures the arm source.
@@ -290,7 +304,42 @@ func (e *Enrollment) validate() error {
 	default:
 		return fmt.Errorf("usage_method: %q is not a method (valid: auto, json, csv, async)", e.UsageMethod)
 	}
+	if err := e.validateUsageTuning(); err != nil {
+		return err
+	}
 	return e.validateBudgets()
+}
+
+// Defaults of the usage refresh tuning.
+const (
+	DefaultSettleDays       = 3
+	DefaultFullRefresh      = 24 * time.Hour
+	DefaultCSVThresholdRows = 200000
+)
+
+func (e *Enrollment) validateUsageTuning() error {
+	if e.SettleDays == nil {
+		v := DefaultSettleDays
+		e.SettleDays = &v
+	}
+	if *e.SettleDays < 0 || *e.SettleDays > 31 {
+		return fmt.Errorf("settle_days: %d is out of range (0 to 31)", *e.SettleDays)
+	}
+	if e.FullRefresh == nil {
+		v := model.Duration(DefaultFullRefresh)
+		e.FullRefresh = &v
+	}
+	if *e.FullRefresh < 0 {
+		return fmt.Errorf("full_refresh: %s must not be negative", *e.FullRefresh)
+	}
+	if e.CSVThresholdRows == nil {
+		v := DefaultCSVThresholdRows
+		e.CSVThresholdRows = &v
+	}
+	if *e.CSVThresholdRows < 0 {
+		return fmt.Errorf("csv_threshold_rows: %d must not be negative", *e.CSVThresholdRows)
+	}
+	return nil
 }
 
 func (e *Enrollment) validateEndpoints() error {

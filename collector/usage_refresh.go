@@ -1,0 +1,164 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/collector/config"
+)
+
+// usageResult is the usage dataset's last good data and what the next refresh
+// needs to read only what can still change.
+type usageResult struct {
+	agg   *usageAgg
+	state map[string]periodState
+}
+
+// periodState remembers how a period was last read. A period is read as two
+// custom date ranges: the settled days, which change no more (read in full
+// once, then again every FullRefresh, conditionally on their ETag), and the
+// window of the last SettleDays days up to today, which late usage data can
+// still change (read at every refresh, conditionally on its ETag).
+type periodState struct {
+	settledFrom, settledTo int32
+	settledETag            string
+	settledAt              time.Time
+	winFrom, winTo         int32
+	winETag                string
+	// rowsPerDay estimates the period's row count per day, to choose the CSV
+	// download for large reads.
+	rowsPerDay float64
+}
+
+// usageReader runs one refresh of the usage dataset.
+type usageReader struct {
+	src  apiclient.Source
+	cfg  *config.Enrollment
+	now  time.Time
+	prev *usageResult
+}
+
+// read refreshes every period and returns the new result. The previous
+// result is never modified: days that are kept are shared, days that are read
+// again are new objects.
+func (u *usageReader) read(ctx context.Context, periods ...string) (*usageResult, error) {
+	var agg *usageAgg
+	state := map[string]periodState{}
+	if u.prev != nil && u.prev.agg.periods[periods[0]] != nil {
+		agg = u.prev.agg.next()
+	} else {
+		// First refresh, or a new month: start afresh, which also lets the
+		// intern table forget the values of periods no longer exported.
+		agg = newUsageAgg(u.cfg.UsageDimensions(), len(u.cfg.TagLabels))
+	}
+	for _, p := range periods {
+		var old *periodAgg
+		var st periodState
+		if u.prev != nil && agg.internTable == u.prev.agg.internTable {
+			old, st = u.prev.agg.periods[p], u.prev.state[p]
+		}
+		pa, nst, err := u.readPeriod(ctx, agg, p, old, st)
+		if err != nil {
+			return nil, fmt.Errorf("usage details of %s: %w", p, err)
+		}
+		agg.periods[p], state[p] = pa, nst
+	}
+	return &usageResult{agg: agg, state: state}, nil
+}
+
+// readPeriod brings one period up to date.
+func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period string, old *periodAgg, st periodState) (*periodAgg, periodState, error) {
+	first, last, ok := periodBounds(period)
+	if !ok {
+		return nil, st, fmt.Errorf("bad billing period %q", period)
+	}
+	today := dayIndex(u.now.UTC().Truncate(24 * time.Hour))
+	winFrom, winTo := max(first, today-int32(*u.cfg.SettleDays)), min(last, today)
+	settledTo := min(last, winFrom-1)
+
+	pa := &periodAgg{days: map[int32]*dayAgg{}}
+	if old != nil {
+		for d, day := range old.days {
+			pa.days[d] = day
+		}
+	}
+	fullDue := old == nil || u.now.Sub(st.settledAt) >= time.Duration(*u.cfg.FullRefresh)
+	if settledTo >= first && fullDue {
+		etag := ""
+		if st.settledFrom == first && st.settledTo == settledTo {
+			etag = st.settledETag
+		}
+		newETag, changed, err := u.readRange(ctx, agg, pa, first, settledTo, etag, st.rowsPerDay)
+		if err != nil {
+			return nil, st, err
+		}
+		if changed {
+			st.settledETag = newETag
+		}
+		st.settledFrom, st.settledTo, st.settledAt = first, settledTo, u.now
+	}
+	if winFrom <= winTo {
+		etag := ""
+		if old != nil && st.winFrom == winFrom && st.winTo == winTo {
+			etag = st.winETag
+		}
+		newETag, changed, err := u.readRange(ctx, agg, pa, winFrom, winTo, etag, st.rowsPerDay)
+		if err != nil {
+			return nil, st, err
+		}
+		if changed {
+			st.winETag = newETag
+		}
+		st.winFrom, st.winTo = winFrom, winTo
+	}
+	if n := min(today, last) - first + 1; n > 0 {
+		st.rowsPerDay = float64(pa.rows()) / float64(n)
+	}
+	return pa, st, nil
+}
+
+// readRange reads the usage of days [from, to] and, unless the API says they
+// did not change since the answer that carried etag, replaces those days of
+// pa with what it read. It returns the new ETag and whether anything changed.
+func (u *usageReader) readRange(ctx context.Context, agg *usageAgg, pa *periodAgg, from, to int32, etag string, rowsPerDay float64) (string, bool, error) {
+	fresh := &periodAgg{days: map[int32]*dayAgg{}}
+	var newETag string
+	q := apiclient.UsageQuery{
+		Start: dayTime(from), End: dayTime(to), TagKeys: u.cfg.TagLabels,
+		Method: u.method(rowsPerDay * float64(to-from+1)), IfNoneMatch: etag, ETag: &newETag,
+	}
+	err := u.src.Usage(ctx, q, func(row *apiclient.UsageRow) error {
+		// A range read cannot place a row without a date: the daily
+		// reread of the settled days would count it twice.
+		if !row.Date.IsZero() {
+			agg.add(fresh, row)
+		}
+		return nil
+	})
+	if errors.Is(err, apiclient.ErrNotModified) {
+		return etag, false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	for d := from; d <= to; d++ {
+		if day := fresh.days[d]; day != nil {
+			pa.days[d] = day
+		} else {
+			delete(pa.days, d)
+		}
+	}
+	return newETag, true, nil
+}
+
+// method picks the download method of a read expected to return rows rows.
+func (u *usageReader) method(rows float64) apiclient.UsageMethod {
+	m := u.cfg.Method()
+	if m == apiclient.UsageAuto && rows >= float64(*u.cfg.CSVThresholdRows) && *u.cfg.CSVThresholdRows > 0 {
+		return apiclient.UsageCSV
+	}
+	return m
+}

@@ -1,0 +1,110 @@
+package collector
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/collector/config"
+)
+
+// ranges lists the usage queries made since the last call, as day ranges.
+func (m *memSource) takeRanges() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, q := range m.usageCalls {
+		r := q.Start.Format("01-02") + ".." + q.End.Format("01-02")
+		if q.IfNoneMatch != "" {
+			r += " (conditional)"
+		}
+		out = append(out, r)
+	}
+	m.usageCalls = nil
+	return out
+}
+
+func TestIncrementalUsageRefresh(t *testing.T) {
+	src := testSource()
+	now := testNow // 2026-11-20 12:00 UTC
+	cfg := mustConfig(t, config.Enrollment{Enrollment: "100"})
+	l := newLayout(cfg)
+	r := newRefresher(cfg.Enrollments[0], l, newDescs(l), src, log.NewNopLogger(), func() time.Time { return now }, time.Hour)
+	c := snapCollector{r}
+	cost := func(dept string) float64 {
+		v, _ := gaugeValue(t, c, "azure_ea_usage_cost", map[string]string{"billing_period": "202611", "department": dept})
+		return v
+	}
+	expect := func(step string, want ...string) {
+		t.Helper()
+		got := src.takeRanges()
+		if len(got) != len(want) {
+			t.Fatalf("%s: usage reads %q, want %q", step, got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s: usage reads %q, want %q", step, got, want)
+			}
+		}
+	}
+
+	r.refresh(context.Background())
+	// The current period as settled days and the 3-day window up to today;
+	// the previous period, settled, in one read.
+	expect("first refresh", "11-01..11-16", "11-17..11-20", "10-01..10-31")
+	if got := cost("Dept A"); got != 33.5 {
+		t.Fatalf("first refresh: cost %v, want 33.5", got)
+	}
+
+	r.refresh(context.Background())
+	expect("unchanged data", "11-17..11-20 (conditional)")
+	if got := cost("Dept A"); got != 33.5 {
+		t.Fatalf("after a 304: cost %v, want 33.5 kept", got)
+	}
+
+	// Late data: day 19 (in the window) and day 10 (settled) change.
+	src.mu.Lock()
+	src.rows[2].cost = 30 // Nov 19: 20 -> 30
+	src.rows = append(src.rows, memRow{period: "202611", date: "2026-11-10", cost: 1000, values: src.rows[0].values})
+	src.version++
+	src.mu.Unlock()
+	r.refresh(context.Background())
+	expect("changed window", "11-17..11-20 (conditional)")
+	if got := cost("Dept A"); got != 43.5 {
+		t.Fatalf("after the window changed: cost %v, want 43.5 (day 10 is settled and not read yet)", got)
+	}
+
+	// A day later the settled days are due again; the window has moved.
+	now = now.Add(25 * time.Hour)
+	r.refresh(context.Background())
+	expect("next day", "11-01..11-17", "11-18..11-21", "10-01..10-31 (conditional)")
+	if got := cost("Dept A"); got != 1043.5 {
+		t.Fatalf("after the settled days were read again: cost %v, want 1043.5", got)
+	}
+	if up, _ := gaugeValue(t, c, "azure_ea_up", nil); up != 1 {
+		t.Error("azure_ea_up != 1")
+	}
+}
+
+func TestNewMonthStartsAfresh(t *testing.T) {
+	src := testSource()
+	now := testNow
+	cfg := mustConfig(t, config.Enrollment{Enrollment: "100"})
+	l := newLayout(cfg)
+	r := newRefresher(cfg.Enrollments[0], l, newDescs(l), src, log.NewNopLogger(), func() time.Time { return now }, time.Hour)
+	r.refresh(context.Background())
+	src.takeRanges()
+	now = time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
+	r.refresh(context.Background())
+	got := src.takeRanges()
+	want := []string{"12-01..12-01", "11-01..11-27", "11-28..11-30"}
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Fatalf("reads %q, want %q", got, want)
+	}
+	v, ok := gaugeValue(t, snapCollector{r}, "azure_ea_usage_cost", map[string]string{"billing_period": "202611", "department": "Dept A"})
+	if !ok || v != 33.5 {
+		t.Errorf("November after the month turned: %v %v, want 33.5", v, ok)
+	}
+}
