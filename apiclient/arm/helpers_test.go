@@ -34,7 +34,7 @@ const (
 // fakeARM serves the management API, Entra ID's metadata and token
 // endpoints on one TLS host, and report blobs on another.
 type fakeARM struct {
-	t     *testing.T
+	t     testing.TB
 	mgmt  *httptest.Server
 	blobs *httptest.Server
 	mux   *http.ServeMux
@@ -51,7 +51,7 @@ type fakeARM struct {
 	secretEcho bool
 }
 
-func newFakeARM(t *testing.T) *fakeARM {
+func newFakeARM(t testing.TB) *fakeARM {
 	t.Helper()
 	f := &fakeARM{t: t, mux: http.NewServeMux(), bmux: http.NewServeMux(), calls: map[string]int{}}
 	f.mgmt = httptest.NewTLSServer(http.HandlerFunc(f.serveManagement))
@@ -138,12 +138,13 @@ func writeJSON(w http.ResponseWriter, code int, body string) {
 
 // serveBlobFile serves content on the blob host at path.
 func (f *fakeARM) serveBlobFile(path, contentType, content string) string {
+	body := []byte(content)
 	f.bmux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("sig") == "" {
 			f.t.Errorf("blob %s fetched without its SAS signature", path)
 		}
 		w.Header().Set("Content-Type", contentType)
-		w.Write([]byte(content))
+		w.Write(body)
 	})
 	return f.blobs.URL + path + "?sv=2022-11-02&sr=b&sig=SASsignature"
 }
@@ -261,7 +262,7 @@ func trustingClient(f *fakeARM) *http.Client {
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 }
 
-func writeSecretFile(t *testing.T, secret string) string {
+func writeSecretFile(t testing.TB, secret string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "client-secret")
 	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
@@ -272,7 +273,7 @@ func writeSecretFile(t *testing.T, secret string) string {
 
 // newTestEnv builds a service-principal client against f, with pacing off
 // and no real sleeping; mods adjust its config.
-func newTestEnv(t *testing.T, f *fakeARM, mods ...func(*Config)) *testEnv {
+func newTestEnv(t testing.TB, f *fakeARM, mods ...func(*Config)) *testEnv {
 	t.Helper()
 	env := &testEnv{f: f, clock: &clock{now: time.Date(2024, 5, 15, 10, 0, 0, 0, time.UTC)}, obs: &recorder{}, logs: &syncBuffer{}}
 	cfg := Config{

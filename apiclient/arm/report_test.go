@@ -37,7 +37,7 @@ type reportServer struct {
 	n      int
 }
 
-func (f *fakeARM) scriptReport(t *testing.T, polls ...func(w http.ResponseWriter)) *reportServer {
+func (f *fakeARM) scriptReport(t testing.TB, polls ...func(w http.ResponseWriter)) *reportServer {
 	rs := &reportServer{polls: polls}
 	f.handle("POST "+reportPath, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
