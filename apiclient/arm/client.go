@@ -11,6 +11,7 @@ package arm
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -121,6 +123,10 @@ type Client struct {
 	reports *reportCache
 	schema  *usagedec.CSVSchema
 	depts   departments
+	// nonce and reportSeq make report ids unique across clients, so that an
+	// ETag never matches another client's report.
+	nonce     string
+	reportSeq atomic.Uint64
 }
 
 var (
@@ -164,6 +170,7 @@ func New(cfg Config) (*Client, error) {
 		quota:   newQuotaReporter(cfg.Observer),
 		reports: &reportCache{entries: map[string]*reportEntry{}},
 		depts:   departments{names: map[string]string{}},
+		nonce:   rand.Text()[:10],
 	}, nil
 }
 

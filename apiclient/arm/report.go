@@ -2,7 +2,6 @@ package arm
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -16,43 +15,25 @@ import (
 // about 2 GB (reference 6.5.3), so thousands of blobs mean a broken answer.
 const maxReportBlobs = 1000
 
-// reportRange is what one cost details report covers: a billing period, or
-// a custom range of whole UTC days within one calendar month.
+// reportRange is what one read of a cost details report delivers: the
+// report of a billing period (a calendar month), and when from is set, only
+// its rows dated in [from, to]. Every range of a month reads the month's
+// report, so that the usage ranges and the marketplace charges of one
+// refresh cost Cost Management one report per period (its advice is to call
+// rarely: the data changes every 4 hours).
 type reportRange struct {
 	period   string
 	from, to time.Time
 }
 
-func (r reportRange) custom() bool { return !r.from.IsZero() }
-
 // key identifies the report in the cache.
-func (r reportRange) key() string {
-	if r.custom() {
-		return r.from.Format(time.DateOnly) + "/" + r.to.Format(time.DateOnly)
-	}
-	return r.period
-}
+func (r reportRange) key() string { return r.period }
+
+func (r reportRange) custom() bool { return !r.from.IsZero() }
 
 // body is the generateCostDetailsReport request body (reference 6.5.3).
 func (r reportRange) body() []byte {
-	type timePeriod struct {
-		Start string `json:"start"`
-		End   string `json:"end"`
-	}
-	req := struct {
-		Metric        string      `json:"metric"`
-		BillingPeriod string      `json:"billingPeriod,omitempty"`
-		TimePeriod    *timePeriod `json:"timePeriod,omitempty"`
-	}{Metric: "ActualCost", BillingPeriod: r.period}
-	if r.custom() {
-		req.BillingPeriod = ""
-		req.TimePeriod = &timePeriod{Start: r.from.Format(time.DateOnly), End: r.to.Format(time.DateOnly)}
-	}
-	b, err := json.Marshal(req)
-	if err != nil {
-		panic(err) // strings only: cannot fail
-	}
-	return b
+	return []byte(`{"metric":"ActualCost","billingPeriod":"` + r.period + `"}`)
 }
 
 // costReport is a finished cost details report: the links of its blobs,
@@ -62,6 +43,8 @@ type costReport struct {
 	// validTill is when the links expire; zero when the API did not say.
 	validTill time.Time
 	created   time.Time
+	// id tells this report from every other, for the ETags of usage reads.
+	id string
 }
 
 // generateReport asks for the cost details report of r and polls it until
@@ -85,11 +68,11 @@ func (c *Client) generateReport(ctx context.Context, r reportRange) (*costReport
 	if err != nil {
 		return nil, err
 	}
-	rep := &costReport{created: created}
+	rep := &costReport{created: created, id: fmt.Sprintf("%s-%d", c.nonce, c.reportSeq.Add(1))}
 	if finished {
 		rep.blobs, rep.validTill = st.blobs, st.validTill
 	}
-	level.Debug(c.cfg.Logger).Log("msg", "cost details report ready", "range", r.key(), "blobs", len(rep.blobs))
+	level.Debug(c.cfg.Logger).Log("msg", "cost details report ready", "billing_period", r.period, "blobs", len(rep.blobs))
 	return rep, nil
 }
 

@@ -247,18 +247,62 @@ func TestReportCustomRange(t *testing.T) {
 	env := newTestEnv(t, f)
 	q := apiclient.UsageQuery{Start: time.Date(2024, 4, 30, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)}
 	got := collectUsage(t, env.c, q)
-	// Two reports (April 30, May 1-2) of the same file: the May 3 row is
+	// The reports of April and May (the same file here): the May 3 row is
 	// out of both ranges, May 1 is in the second.
 	if !slices.Equal(got, []string{"2024-05-01 Research Storage 1.5"}) {
 		t.Errorf("rows %q", got)
 	}
-	want := []string{`{"metric":"ActualCost","timePeriod":{"start":"2024-04-30","end":"2024-04-30"}}`,
-		`{"metric":"ActualCost","timePeriod":{"start":"2024-05-01","end":"2024-05-02"}}`}
+	want := []string{`{"metric":"ActualCost","billingPeriod":"202404"}`, `{"metric":"ActualCost","billingPeriod":"202405"}`}
 	if !slices.Equal(rs.bodies, want) {
 		t.Errorf("report requests\n got %q\nwant %q", rs.bodies, want)
 	}
 	if err := env.c.Usage(context.Background(), apiclient.UsageQuery{Start: q.End, End: q.Start}, nil); err == nil {
 		t.Error("a range that ends before it starts was accepted")
+	}
+}
+
+func TestIncrementalReadsShareTheReport(t *testing.T) {
+	f := newFakeARM(t)
+	link1 := f.serveBlobFile("/armreports/part1.csv", "text/csv", blob1)
+	link2 := f.serveBlobFile("/armreports/part2.csv", "text/csv", blob2)
+	rs := f.scriptReport(t, finished(completed(link1, link2)))
+	env := newTestEnv(t, f)
+	ctx := context.Background()
+	day := func(d int) time.Time { return time.Date(2024, 5, d, 0, 0, 0, 0, time.UTC) }
+
+	// The collector's settled days and its window of recent days.
+	var settledTag, windowTag string
+	settled := collectUsage(t, env.c, apiclient.UsageQuery{Start: day(1), End: day(1), ETag: &settledTag})
+	window := collectUsage(t, env.c, apiclient.UsageQuery{Start: day(2), End: day(15), ETag: &windowTag})
+	if !slices.Equal(settled, []string{"2024-05-01 Research Storage 1.5"}) || !slices.Equal(window, []string{"2024-05-03 Sales Virtual Machines 4.25"}) {
+		t.Errorf("settled %q, window %q", settled, window)
+	}
+	if err := env.c.MarketplaceCharges(ctx, "202405", func(*apiclient.MarketplaceCharge) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.bodies) != 1 {
+		t.Errorf("%d reports for two ranges and the marketplace charges of one period, want 1", len(rs.bodies))
+	}
+	if settledTag == "" || settledTag == windowTag {
+		t.Errorf("ETags %q and %q", settledTag, windowTag)
+	}
+
+	// While the report is reused, a conditional read of the same range
+	// downloads nothing.
+	blobs := f.blobCount()
+	err := env.c.Usage(ctx, apiclient.UsageQuery{Start: day(1), End: day(1), IfNoneMatch: settledTag}, func(*apiclient.UsageRow) error {
+		t.Error("a row of an unmodified read")
+		return nil
+	})
+	if !errors.Is(err, apiclient.ErrNotModified) || f.blobCount() != blobs {
+		t.Errorf("conditional read: %v, %d more blob downloads", err, f.blobCount()-blobs)
+	}
+	// A new report is a modification.
+	env.clock.Advance(time.Hour)
+	var newTag string
+	again := collectUsage(t, env.c, apiclient.UsageQuery{Start: day(1), End: day(1), IfNoneMatch: settledTag, ETag: &newTag})
+	if !slices.Equal(again, settled) || newTag == settledTag {
+		t.Errorf("after a new report: rows %q, ETag %q (was %q)", again, newTag, settledTag)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"mime"
+	"strings"
 	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -29,17 +30,34 @@ const acceptCSV = "text/csv, application/octet-stream"
 
 // Usage streams the usage rows that q selects to fn: the rows of the cost
 // details report whose PublisherType is not Marketplace. Every method reads
-// that report, the only usage source the Resource Manager APIs offer at
-// billing-account scope without paging limits; a custom range is read as
-// one report per calendar month.
+// that report, the one usage source of the Resource Manager APIs at
+// billing-account scope; a custom range reads the report of each month it
+// touches and keeps the rows dated in it.
+//
+// The ETag of a read names the reports it used: a query repeated while they
+// are reused (ReportMaxAge) with that ETag as IfNoneMatch returns
+// apiclient.ErrNotModified without a download.
 func (c *Client) Usage(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
 	ranges, err := c.plan(q)
 	if err != nil {
 		return err
 	}
+	reports := make([]*costReport, len(ranges))
+	for i, r := range ranges {
+		if reports[i], err = c.report(ctx, r); err != nil {
+			return err
+		}
+	}
+	etag := usageETag(ranges, reports)
+	if q.ETag != nil {
+		*q.ETag = etag
+	}
+	if q.IfNoneMatch != "" && q.IfNoneMatch == etag {
+		return apiclient.ErrNotModified
+	}
 	dec := usagedec.New(q.TagKeys)
-	for _, r := range ranges {
-		err := c.streamReport(ctx, r, dec, func(row *apiclient.UsageRow) error {
+	for i, r := range ranges {
+		err := c.streamReport(ctx, r, reports[i], dec, func(row *apiclient.UsageRow) error {
 			if isMarketplace(dec.Kind()) {
 				return nil
 			}
@@ -52,6 +70,23 @@ func (c *Client) Usage(ctx context.Context, q apiclient.UsageQuery, fn func(*api
 	return nil
 }
 
+// usageETag names the reports and the ranges of a usage read.
+func usageETag(ranges []reportRange, reports []*costReport) string {
+	var b strings.Builder
+	b.WriteString(`W/"`)
+	for i, r := range ranges {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(reports[i].id)
+		if r.custom() {
+			b.WriteString(":" + r.from.Format("20060102") + "-" + r.to.Format("20060102"))
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
 // MarketplaceCharges streams the Marketplace rows of the cost details
 // report of period (yyyyMM), or of the current period when period is "".
 func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(*apiclient.MarketplaceCharge) error) error {
@@ -59,9 +94,14 @@ func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(
 	if err != nil {
 		return err
 	}
+	r := reportRange{period: p}
+	rep, err := c.report(ctx, r)
+	if err != nil {
+		return err
+	}
 	dec := usagedec.New(nil)
 	var charge apiclient.MarketplaceCharge
-	return c.streamReport(ctx, reportRange{period: p}, dec, func(row *apiclient.UsageRow) error {
+	return c.streamReport(ctx, r, rep, dec, func(row *apiclient.UsageRow) error {
 		if !isMarketplace(dec.Kind()) {
 			return nil
 		}
@@ -85,8 +125,8 @@ func isMarketplace(kind []byte) bool {
 	return bytes.EqualFold(bytes.TrimSpace(kind), []byte("Marketplace"))
 }
 
-// plan turns q into report ranges: its billing period, or its custom range
-// cut at calendar months (a report covers at most one month).
+// plan turns q into report ranges: its billing period, or one range per
+// calendar month its custom range touches.
 func (c *Client) plan(q apiclient.UsageQuery) ([]reportRange, error) {
 	if q.Start.IsZero() {
 		p, err := c.periodOrCurrent(q.BillingPeriod)
@@ -108,7 +148,7 @@ func (c *Client) plan(q apiclient.UsageQuery) ([]reportRange, error) {
 		if end.After(to) {
 			end = to
 		}
-		ranges = append(ranges, reportRange{from: start, to: end})
+		ranges = append(ranges, reportRange{period: start.Format("200601"), from: start, to: end})
 		start = end.AddDate(0, 0, 1)
 	}
 	return ranges, nil
@@ -119,14 +159,10 @@ func utcDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// streamReport streams the rows of r's report, blob after blob, to fn, and
-// remembers the departments they name. fn's own error is returned
+// streamReport streams the rows of r's report rep, blob after blob, to fn,
+// and remembers the departments they name. fn's own error is returned
 // unchanged. A blob that cannot be read drops the report from the cache.
-func (c *Client) streamReport(ctx context.Context, r reportRange, dec *usagedec.Decoder, fn func(*apiclient.UsageRow) error) error {
-	rep, err := c.report(ctx, r)
-	if err != nil {
-		return err
-	}
+func (c *Client) streamReport(ctx context.Context, r reportRange, rep *costReport, dec *usagedec.Decoder, fn func(*apiclient.UsageRow) error) error {
 	seen := map[string]string{}
 	for _, link := range rep.blobs {
 		if err := c.streamBlob(ctx, link, r, dec, seen, fn); err != nil {
