@@ -2,6 +2,8 @@ package usagedec
 
 import (
 	"bytes"
+	"encoding/csv"
+	"io"
 	"encoding/json"
 	"testing"
 	"time"
@@ -73,6 +75,35 @@ func BenchmarkCSV(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRows), "ns/row")
+}
+
+// BenchmarkEncodingCSV only splits the same CSV into records with
+// encoding/csv (ReuseRecord, LazyQuotes), the alternative to the decoder's
+// own reader: it allocates a string per record.
+func BenchmarkEncodingCSV(b *testing.B) {
+	body := genEACSV(genRows(benchRows, 1))
+	var r bytes.Reader
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Reset(body)
+		cr := csv.NewReader(&r)
+		cr.ReuseRecord, cr.LazyQuotes, cr.FieldsPerRecord = true, true, -1
+		n := 0
+		for {
+			_, err := cr.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != benchRows+2 {
+			b.Fatalf("%d records", n)
+		}
+	}
 }
 
 // TestZeroAllocsPerRow checks the steady state: once the decoder has seen a

@@ -16,6 +16,8 @@ type decoderState struct {
 	// a number or date in a string); keyScratch holds a folded key.
 	scratch    []byte
 	keyScratch []byte
+	// keys remembers the member names of the last row.
+	keys keyCache
 
 	skipped, outOfRange, kindDropped int
 

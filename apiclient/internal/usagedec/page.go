@@ -111,6 +111,13 @@ func (st *decoderState) wrapper(sc *scanner, i int, tagKeys []string) (nextLink 
 // memberKey reads the key at i and the colon after it, and returns the
 // field it names and the offset of its value.
 func (st *decoderState) memberKey(sc *scanner, i int) (field, int) {
+	f, end := st.keyField(sc, i)
+	return f, sc.valueStart(end)
+}
+
+// keyField reads the key at i and returns the field it names and the
+// offset past its closing quote.
+func (st *decoderState) keyField(sc *scanner, i int) (field, int) {
 	b := sc.buf
 	if i >= len(b) {
 		return fieldUnknown, sc.fail(i, "unexpected end of input")
@@ -123,17 +130,11 @@ func (st *decoderState) memberKey(sc *scanner, i int) (field, int) {
 		return fieldUnknown, end
 	}
 	raw := b[i+1 : end-1]
-	var f field
 	if plain {
-		f = fieldOf(raw)
-	} else {
-		st.keyScratch = keyFold(st.keyScratch[:0], st.text(raw))
-		f = fieldOf(st.keyScratch)
+		return fieldOf(raw), end
 	}
-	if i = sc.expect(sc.ws(end), ':', "expected ':'"); i >= len(b) {
-		return f, sc.fail(i, "unexpected end of input")
-	}
-	return f, i
+	st.keyScratch = keyFold(st.keyScratch[:0], st.text(raw))
+	return fieldOf(st.keyScratch), end
 }
 
 func (st *decoderState) nextLink(sc *scanner, i int) (string, int) {

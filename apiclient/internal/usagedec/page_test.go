@@ -56,13 +56,15 @@ func decodePage(t *testing.T, dec *Decoder, body []byte) ([]wantRow, string, err
 }
 
 // checkAgainstReference compares Page with the encoding/json reference on
-// a valid JSON body.
-func checkAgainstReference(t *testing.T, tagKeys []string, body []byte) {
+// a valid JSON body, using dec (a new decoder when nil).
+func checkAgainstReference(t *testing.T, dec *Decoder, tagKeys []string, body []byte) {
 	t.Helper()
 	if !json.Valid(body) {
 		return
 	}
-	dec := New(tagKeys)
+	if dec == nil {
+		dec = New(tagKeys)
+	}
 	got, next, err := decodePage(t, dec, body)
 	want, wantNext, wantSkipped, wantErr := refDecodePage(body, tagKeys)
 	switch {
@@ -222,7 +224,7 @@ func TestPageQuirks(t *testing.T) {
 			if next != tt.next || dec.Skipped() != tt.skipped {
 				t.Errorf("next %q skipped %d, want %q %d", next, dec.Skipped(), tt.next, tt.skipped)
 			}
-			checkAgainstReference(t, tagKeys, []byte(tt.body))
+			checkAgainstReference(t, nil, tagKeys, []byte(tt.body))
 		})
 	}
 }
@@ -266,7 +268,7 @@ func TestPageBad(t *testing.T) {
 			if want := "unexpected response: usage page: " + tt.msg; err.Error() != want {
 				t.Errorf("error %q, want %q", err, want)
 			}
-			checkAgainstReference(t, []string{"env"}, []byte(tt.body))
+			checkAgainstReference(t, nil, []string{"env"}, []byte(tt.body))
 		})
 	}
 }
@@ -311,7 +313,7 @@ func TestPageRealistic(t *testing.T) {
 			t.Fatalf("row %d\n got %+v\nwant %+v", i, got, want)
 		}
 	}
-	checkAgainstReference(t, tagKeys, body)
+	checkAgainstReference(t, nil, tagKeys, body)
 }
 
 func mustFloat(t *testing.T, s string) float64 {
@@ -377,6 +379,26 @@ func TestParseDecimal(t *testing.T) {
 	for _, s := range []string{"", "-", "+", ".", "e5", "1e", "1e+", "1.2.3", "NaN", "Inf", "0x10", "1_000", "1,5", " 1", "1e400", "--1"} {
 		if got, ok := parseDecimal([]byte(s)); ok {
 			t.Errorf("parseDecimal(%q) = %v, want failure", s, got)
+		}
+	}
+}
+
+// TestPageKeyOrderChanges feeds one decoder rows and pages whose member
+// names change order, case and escaping from row to row, so that names
+// remembered from earlier rows must never be trusted blindly.
+func TestPageKeyOrderChanges(t *testing.T) {
+	pages := []string{
+		page(row(`"departmentName":"a","cost":2`), row(`"cost":3,"departmentName":"b"`), row(`"cost":4`), row(`"departmentName":"c","cost":5`)),
+		page(`{"cost":6,"date":"2018-08-02","costCenter":"cc"}`, `{"costCenter":"dd","cost":7,"date":"2018-08-03"}`),
+		page(`{"co\u0073t":8,"date":"2018-08-04"}`, `{"cost":9,"date":"2018-08-05"}`, `{"COST":10,"Date":"2018-08-06"}`, `{"cost":11,"date":"2018-08-07"}`),
+		page(`{"costX":1,"date":"2018-08-08"}`, `{"cost":12,"date":"2018-08-08"}`),
+	}
+	dec := New(nil)
+	for _, p := range pages {
+		got, _, err := decodePage(t, dec, []byte(p))
+		want, _, _, wantErr := refDecodePage([]byte(p), nil)
+		if err != nil || wantErr != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("page %s\n got %+v, %v\nwant %+v, %v", p, got, err, want, wantErr)
 		}
 	}
 }

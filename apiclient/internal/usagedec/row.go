@@ -60,9 +60,9 @@ func (st *decoderState) row(sc *scanner, i int, tagKeys []string) int {
 	if i < len(b) && b[i] == '}' {
 		i++
 	} else {
-		for done := false; !done; {
+		for m, done := 0, false; !done; m++ {
 			var f field
-			if f, i = st.memberKey(sc, i); i < 0 {
+			if f, i = st.rowKey(sc, i, m); i < 0 {
 				return i
 			}
 			if i = st.member(sc, i, f, r, &fig, tags, tagKeys); i < 0 {

@@ -55,6 +55,18 @@ func (s *scanner) expect(i int, c byte, msg string) int {
 	return s.ws(i + 1)
 }
 
+// valueStart reads the colon after a member name that ends at i, and
+// returns the offset of the member's value.
+func (s *scanner) valueStart(i int) int {
+	if i < 0 {
+		return i
+	}
+	if i = s.expect(s.ws(i), ':', "expected ':'"); i >= len(s.buf) {
+		return s.fail(i, "unexpected end of input")
+	}
+	return i
+}
+
 // skipValue skips the JSON value at i; depth is the nesting depth of the
 // value's container.
 func (s *scanner) skipValue(i, depth int) int {
