@@ -3,8 +3,8 @@ package usagedec
 import (
 	"bytes"
 	"encoding/csv"
-	"io"
 	"encoding/json"
+	"io"
 	"testing"
 	"time"
 
