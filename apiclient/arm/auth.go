@@ -58,6 +58,10 @@ func newTokenSource(cfg Config, cl cloudConfig) (*tokenSource, error) {
 func buildCredential(cfg Config, opts azcore.ClientOptions, noDiscovery bool) (azcore.TokenCredential, string, error) {
 	explicit := cfg.ClientSecretFile != "" || cfg.ClientCertificateFile != ""
 	switch {
+	case !explicit && cfg.ClientID != "":
+		// Ignoring it would use another identity than the one configured.
+		return nil, "", errors.New("arm: ClientID needs ClientSecretFile or ClientCertificateFile " +
+			"(a managed or workload identity takes its client id from AZURE_CLIENT_ID)")
 	case !explicit:
 		cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
 			ClientOptions: opts, DisableInstanceDiscovery: noDiscovery, TenantID: cfg.TenantID})

@@ -95,6 +95,7 @@ func TestNewValidates(t *testing.T) {
 		{"empty secret file", sp(Config{ClientSecretFile: empty}), "empty", apiclient.ErrNoCredential},
 		{"two-line secret file", sp(Config{ClientSecretFile: twoLines}), "more than one line", apiclient.ErrNoCredential},
 		{"bad certificate file", sp(Config{ClientCertificateFile: twoLines}), "certificate", apiclient.ErrNoCredential},
+		{"client id without a secret", sp(Config{}), "ClientID", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -93,18 +92,18 @@ func (c *Client) listBudgets(ctx context.Context, scope, scopeType, scopeName st
 	return out, nil
 }
 
-// nextLink resolves a list's nextLink against the management endpoint; ""
-// ends the list. A link on another host is refused by the transport.
+// nextLink resolves a list's nextLink like a Location (see resolve); ""
+// ends the list.
 func (c *Client) nextLink(link string) (string, error) {
 	link = strings.TrimSpace(link)
 	if link == "" {
 		return "", nil
 	}
-	ref, err := url.Parse(link)
+	u, err := c.resolve(link, apiVersionConsumption)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w: nextLink is not a URL", apiclient.EndpointBudgets, apiclient.ErrBadResponse)
 	}
-	return c.base.ResolveReference(ref).String(), nil
+	return u, nil
 }
 
 // budgetRecords maps the cost budgets of a page; others (reservation

@@ -51,8 +51,9 @@ type Config struct {
 	// TenantID and ClientID name a service principal, which then
 	// authenticates with the secret in ClientSecretFile or the PEM (or
 	// unencrypted PKCS#12) certificate and key in ClientCertificateFile.
-	// Without them, azidentity's DefaultAzureCredential chain is used,
-	// configured by the standard AZURE_* environment variables.
+	// Without either file, azidentity's DefaultAzureCredential chain is
+	// used, configured by the standard AZURE_* environment variables, with
+	// TenantID (if set) as its default tenant.
 	TenantID, ClientID                      string
 	ClientSecretFile, ClientCertificateFile string
 	// AuthorityHost is the Entra ID authority (default: the cloud's, or

@@ -51,8 +51,8 @@ func (c *Client) run(ctx context.Context, op operation) (bool, error) {
 			return true, nil
 		}
 		if loc := strings.TrimSpace(res.Header.Get("Location")); loc != "" {
-			if pollURL, err = c.pollURL(loc, op.apiVersion); err != nil {
-				return false, fmt.Errorf("%s: %w", op.submit, err)
+			if pollURL, err = c.resolve(loc, op.apiVersion); err != nil {
+				return false, fmt.Errorf("%s: %w: Location is not a URL", op.submit, apiclient.ErrBadResponse)
 			}
 		}
 		if pollURL == "" {
@@ -71,14 +71,15 @@ func (c *Client) run(ctx context.Context, op operation) (bool, error) {
 	}
 }
 
-// pollURL resolves a Location against the management endpoint and keeps it
-// as given, except that an api-version is added when it has none: every
-// Resource Manager call needs one. A Location on another host is refused
-// by the transport, so the token never leaves the management endpoint.
-func (c *Client) pollURL(location, apiVersion string) (string, error) {
-	ref, err := url.Parse(location)
+// resolve makes a link from the API (a Location, a nextLink) absolute
+// against the management endpoint and keeps it as given, except that an
+// api-version is added when it has none: every Resource Manager call needs
+// one. A link on another host is refused by the transport, so the token
+// never leaves the management endpoint.
+func (c *Client) resolve(link, apiVersion string) (string, error) {
+	ref, err := url.Parse(link)
 	if err != nil {
-		return "", fmt.Errorf("%w: Location is not a URL", apiclient.ErrBadResponse)
+		return "", err
 	}
 	u := c.base.ResolveReference(ref)
 	if !u.Query().Has("api-version") {
