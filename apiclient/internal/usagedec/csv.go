@@ -198,7 +198,7 @@ func headerName(h []byte) []byte {
 	for {
 		n := len(h)
 		h = trimSpaces(h)
-		for len(h) >= len(bom) && string(h[:len(bom)]) == string(bom) {
+		for hasBOM(h) {
 			h = h[len(bom):]
 		}
 		if len(h) >= 2 && h[0] == '"' && h[len(h)-1] == '"' {

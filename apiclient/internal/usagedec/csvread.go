@@ -91,7 +91,7 @@ func (r *csvReader) dropBOMs() error {
 			}
 			continue
 		}
-		if !bytes.HasPrefix(r.buf[r.start:r.end], bom) {
+		if !hasBOM(r.buf[r.start:r.end]) {
 			r.checkBOM = false
 			return nil
 		}

@@ -11,7 +11,12 @@ import (
 // has no usage (reference 5.1), with or without its quotes.
 const noDataText = "Usage Data Extract"
 
-var bom = []byte("\uFEFF")
+// bom is the UTF-8 byte order mark.
+const bom = "\uFEFF"
+
+func hasBOM(b []byte) bool {
+	return len(b) >= len(bom) && string(b[:len(bom)]) == bom
+}
 
 func (d *Decoder) page(buf []byte) ([]apiclient.UsageRow, string, error) {
 	st := &d.impl
@@ -39,7 +44,7 @@ func skipBOMAndSpace(b []byte) int {
 	i := 0
 	for {
 		switch {
-		case bytes.HasPrefix(b[i:], bom):
+		case hasBOM(b[i:]):
 			i += len(bom)
 		case i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'):
 			i++
