@@ -346,3 +346,36 @@ func TestDecodeReportStatus(t *testing.T) {
 		t.Errorf("InProgress: done %v, err %v", done, err)
 	}
 }
+
+func TestReportTimeout(t *testing.T) {
+	f := newFakeARM(t)
+	f.scriptReport(t, accepted("7"))
+	env := newTestEnv(t, f, func(c *Config) { c.ReportTimeout = 30 * time.Second })
+	err := env.c.Usage(context.Background(), apiclient.UsageQuery{}, func(*apiclient.UsageRow) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "not ready after 30s") {
+		t.Fatalf("err %v, want the report timeout", err)
+	}
+	if n := f.count("GET " + resultPath + "op-1"); n != 4 {
+		t.Errorf("%d polls in 30s at 7s, want 4", n)
+	}
+}
+
+func TestPollWait(t *testing.T) {
+	f := newFakeARM(t)
+	env := newTestEnv(t, f)
+	now := env.clock.Now()
+	for v, want := range map[string]time.Duration{
+		"":      10 * time.Second, // the poll interval
+		"0":     time.Second,      // the minimum
+		"2.5":   2500 * time.Millisecond,
+		"86400": time.Minute, // the maximum
+		"soon":  10 * time.Second,
+		now.Add(20 * time.Second).Format(http.TimeFormat): 20 * time.Second,
+	} {
+		h := http.Header{}
+		h.Set("Retry-After", v)
+		if got := env.c.pollWait(h); got != want {
+			t.Errorf("Retry-After %q: wait %v, want %v", v, got, want)
+		}
+	}
+}
