@@ -1,6 +1,7 @@
 package ea
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-kit/log"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 	"github.com/azure-ea-exporter/azure-ea-exporter/fakeapi"
@@ -154,7 +157,9 @@ func TestFakeFaults(t *testing.T) {
 				continue // the same code path as a route that is tested; each costs a timeout
 			}
 			t.Run(fmt.Sprintf("%s/%s", r.route, f), func(t *testing.T) {
+				var logged bytes.Buffer
 				env := newFakeEnv(t, opts, func(c *Config) {
+					c.Logger = log.NewLogfmtLogger(log.NewSyncWriter(&logged))
 					if slow {
 						c.RequestTimeout = time.Second
 					}
@@ -172,6 +177,14 @@ func TestFakeFaults(t *testing.T) {
 					}
 				}
 				checkOutcome(t, expected(r.route, f, opts.PageSize), baseline[r.route], n, err, env.rec.retryReasons())
+				if !strings.Contains(logged.String(), "level=debug msg=\"API request\"") {
+					t.Errorf("no debug line per request: %q", logged.String())
+				}
+				for _, part := range strings.Split(env.fake.Key(), ".") {
+					if strings.Contains(logged.String(), part) {
+						t.Errorf("the key is in the log")
+					}
+				}
 				if got := len(watch.authHeaders()); got != 0 {
 					t.Errorf("the foreign host got %d requests", got)
 				}
