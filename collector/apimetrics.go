@@ -15,6 +15,7 @@ type apiMetrics struct {
 	duration *prometheus.HistogramVec
 	retries  *prometheus.CounterVec
 	refused  *prometheus.CounterVec
+	quota    *prometheus.GaugeVec
 }
 
 func newAPIMetrics(reg prometheus.Registerer) *apiMetrics {
@@ -36,8 +37,12 @@ func newAPIMetrics(reg prometheus.Registerer) *apiMetrics {
 			Namespace: namespace, Name: "api_refused_links_total",
 			Help: "Links from the billing API (nextLink, reportUrl) that pointed to another host and were not followed, so the credential was not sent there.",
 		}, []string{lEnrollment, "endpoint"}),
+		quota: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "api_quota_remaining",
+			Help: "Remaining API quota as the last answer reported it (Cost Management's x-ms-ratelimit-remaining-* headers, arm source), by quota name.",
+		}, []string{lEnrollment, "endpoint", "quota"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.retries, m.refused)
+	reg.MustRegister(m.requests, m.duration, m.retries, m.refused, m.quota)
 	return m
 }
 
@@ -65,6 +70,7 @@ func (m *apiMetrics) forget(enrollment string) {
 	m.duration.DeletePartialMatch(l)
 	m.retries.DeletePartialMatch(l)
 	m.refused.DeletePartialMatch(l)
+	m.quota.DeletePartialMatch(l)
 }
 
 type enrollmentObserver struct {
@@ -83,4 +89,8 @@ func (o *enrollmentObserver) ObserveRetry(endpoint, reason string) {
 
 func (o *enrollmentObserver) ObserveRefused(endpoint string) {
 	o.m.refused.WithLabelValues(o.enrollment, endpoint).Inc()
+}
+
+func (o *enrollmentObserver) ObserveQuota(endpoint, quota string, remaining float64) {
+	o.m.quota.WithLabelValues(o.enrollment, endpoint, quota).Set(remaining)
 }

@@ -409,3 +409,53 @@ func TestApplyErrorKeepsRunningConfig(t *testing.T) {
 		t.Errorf("status after a failed Apply = %+v, want enrollment 100 still running", st)
 	}
 }
+
+func TestAzureBudgets(t *testing.T) {
+	src := testSource()
+	src.azureBudgets = []apiclient.Budget{
+		{Name: "EnrollmentBudget", ScopeType: "enrollment", Amount: 1000, TimeGrain: "BillingMonth", CurrentSpend: 40, ForecastSpend: 90, HasForecast: true, Currency: "EUR"},
+		{Name: "DeptBudget", ScopeType: "department", Scope: "Dept A", Amount: 100, TimeGrain: "Monthly", CurrentSpend: 30},
+		{Name: "Yearly", ScopeType: "enrollment", Amount: 12000, TimeGrain: "Annually", CurrentSpend: 400},
+		{Name: "mine", ScopeType: "enrollment", Amount: 1, TimeGrain: "Monthly"},
+	}
+	r := newTestRefresher(t, src, config.Enrollment{Enrollment: "100", Source: "arm",
+		Budgets: []config.Budget{{Name: "mine", Amount: 500}}})
+	r.refresh(context.Background())
+	c := snapCollector{r}
+	want := `
+# HELP azure_ea_budget_amount Configured budget amount per billing period. Refreshed in the background; scrapes never call Azure.
+# TYPE azure_ea_budget_amount gauge
+azure_ea_budget_amount{billing_period="202611",budget="DeptBudget",currency="EUR",enrollment="100",scope="Dept A",scope_type="department"} 100
+azure_ea_budget_amount{billing_period="202611",budget="EnrollmentBudget",currency="EUR",enrollment="100",scope="",scope_type="enrollment"} 1000
+azure_ea_budget_amount{billing_period="202611",budget="mine",currency="EUR",enrollment="100",scope="",scope_type="enrollment"} 500
+# HELP azure_ea_budget_forecast_cost Projected usage cost in the budget's scope at the end of the billing period (same method as azure_ea_usage_cost_forecast). Refreshed in the background; scrapes never call Azure.
+# TYPE azure_ea_budget_forecast_cost gauge
+azure_ea_budget_forecast_cost{billing_period="202611",budget="EnrollmentBudget",currency="EUR",enrollment="100",scope="",scope_type="enrollment"} 90
+azure_ea_budget_forecast_cost{billing_period="202611",budget="mine",currency="EUR",enrollment="100",scope="",scope_type="enrollment"} 104.14285714285714
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "azure_ea_budget_amount", "azure_ea_budget_forecast_cost"); err != nil {
+		t.Error(err)
+	}
+	if v, _ := gaugeValue(t, c, "azure_ea_refresh_success", map[string]string{"dataset": "budgets"}); v != 1 {
+		t.Errorf("refresh_success{budgets} = %v", v)
+	}
+}
+
+func TestQuotaObserved(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m := newAPIMetrics(reg)
+	obs := m.observer("100")
+	obs.(apiclient.QuotaObserver).ObserveQuota("usage_report", "entity-requests/DefaultQuota", 3)
+	want := `
+# HELP azure_ea_api_quota_remaining Remaining API quota as the last answer reported it (Cost Management's x-ms-ratelimit-remaining-* headers, arm source), by quota name.
+# TYPE azure_ea_api_quota_remaining gauge
+azure_ea_api_quota_remaining{endpoint="usage_report",enrollment="100",quota="entity-requests/DefaultQuota"} 3
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "azure_ea_api_quota_remaining"); err != nil {
+		t.Error(err)
+	}
+	m.forget("100")
+	if n, _ := testutil.GatherAndCount(reg, "azure_ea_api_requests_total"); n != 0 {
+		t.Errorf("%d request series left after forget", n)
+	}
+}

@@ -31,6 +31,7 @@ type memSource struct {
 	prices   []apiclient.PriceSheetItem
 	fail     map[string]error // dataset name -> error to return
 	expiry   time.Time
+	azureBudgets []apiclient.Budget
 	// version is part of every usage ETag: bump it to change the data.
 	version    int
 	usageCalls []apiclient.UsageQuery
@@ -138,3 +139,10 @@ func (m *memSource) PriceSheet(_ context.Context, _ string, fn func(*apiclient.P
 }
 
 func (m *memSource) CredentialExpiry() (time.Time, bool) { return m.expiry, !m.expiry.IsZero() }
+
+func (m *memSource) Budgets(context.Context) ([]apiclient.Budget, error) {
+	if err := m.err("budgets"); err != nil {
+		return nil, err
+	}
+	return m.azureBudgets, nil
+}

@@ -25,6 +25,8 @@ type results struct {
 	usage    *usageResult
 	market   map[string]marketAgg
 	prices   *priceSheet
+	// budgets are the budgets defined in Azure (arm source).
+	budgets []apiclient.Budget
 }
 
 // datasetStatus is what the self-metrics say about one dataset.
@@ -177,6 +179,13 @@ func (r *refresher) fetch(ctx context.Context, dataset string, now time.Time, la
 	case config.DatasetPriceSheet:
 		p, err := fetchPriceSheet(ctx, r.src)
 		return func(res *results) { res.prices = p }, err
+	case config.DatasetBudgets:
+		bl, ok := r.src.(apiclient.BudgetLister)
+		if !ok {
+			return nil, errors.New("this source cannot read Azure budgets")
+		}
+		b, err := bl.Budgets(ctx)
+		return func(res *results) { res.budgets = b }, err
 	}
 	return nil, errors.New("unknown dataset " + dataset)
 }

@@ -24,6 +24,9 @@ type builder struct {
 	hasKeyExpiry bool
 
 	out []prometheus.Metric
+	// budgetsDone says the configured budgets were emitted (they need usage
+	// data).
+	budgetsDone bool
 }
 
 func (b *builder) enrollment() string { return b.cfg.Enrollment }
@@ -36,6 +39,8 @@ func (b *builder) build() []prometheus.Metric {
 	b.usage()
 	b.marketplace()
 	b.prices()
+	b.configuredBudgetsWithoutUsage()
+	b.azureBudgets()
 	return b.out
 }
 
@@ -78,6 +83,50 @@ func (b *builder) self() {
 	b.gauge(b.d.up, up, b.enrollment())
 	if b.hasKeyExpiry {
 		b.gauge(b.d.keyExpiry, float64(b.keyExpiry.Unix()), b.enrollment())
+	}
+}
+
+// configuredBudgetsWithoutUsage emits the configured budgets' amounts when
+// no usage data has been read yet, so that they show from the start.
+func (b *builder) configuredBudgetsWithoutUsage() {
+	if b.budgetsDone {
+		return
+	}
+	for _, bg := range b.cfg.Budgets {
+		b.gauge(b.d.budgetAmount, bg.Amount, b.enrollment(), b.cur, b.currency, bg.Name, bg.ScopeType, bg.Scope)
+	}
+}
+
+// monthlyGrains are the Azure budget time grains whose amount is per billing
+// period, like the configured budgets'; budgets of other grains are not
+// exported, as their amounts would not compare with a period's cost.
+var monthlyGrains = map[string]bool{"Monthly": true, "BillingMonth": true}
+
+// azureBudgets emits the budgets defined in Azure with Azure's own figures:
+// the amount, the spend Azure last evaluated (once a day) and its forecast
+// when Azure has one. A configured budget of the same name and scope wins.
+func (b *builder) azureBudgets() {
+	type id struct{ name, scopeType, scope string }
+	seen := map[id]bool{}
+	for _, bg := range b.cfg.Budgets {
+		seen[id{bg.Name, bg.ScopeType, bg.Scope}] = true
+	}
+	for _, az := range b.res.budgets {
+		k := id{sanitizeLabelValue([]byte(az.Name)), az.ScopeType, sanitizeLabelValue([]byte(az.Scope))}
+		if !monthlyGrains[az.TimeGrain] || seen[k] {
+			continue
+		}
+		seen[k] = true
+		currency := b.currency
+		if az.Currency != "" {
+			currency = az.Currency
+		}
+		labels := []string{b.enrollment(), b.cur, currency, k.name, k.scopeType, k.scope}
+		b.gauge(b.d.budgetAmount, az.Amount, labels...)
+		b.gauge(b.d.budgetCost, az.CurrentSpend, labels...)
+		if az.HasForecast {
+			b.gauge(b.d.budgetForecast, az.ForecastSpend, labels...)
+		}
 	}
 }
 

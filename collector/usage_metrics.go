@@ -241,6 +241,7 @@ func (b *builder) exhaustion(pa *periodAgg, first, latest int32) {
 
 // budgets emits each configured budget with its scope's cost and forecast.
 func (b *builder) budgets(a *usageAgg, pa *periodAgg, first, last, latest int32, hasData bool) {
+	b.budgetsDone = true
 	for _, bg := range b.cfg.Budgets {
 		labels := []string{b.enrollment(), b.cur, b.currency, bg.Name, bg.ScopeType, bg.Scope}
 		b.gauge(b.d.budgetAmount, bg.Amount, labels...)

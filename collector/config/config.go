@@ -47,12 +47,15 @@ const (
 	DatasetUsageDetails       = "usage_details"
 	DatasetMarketplaceCharges = "marketplace_charges"
 	DatasetPriceSheet         = "price_sheet"
+	// DatasetBudgets is the budgets defined in Azure itself, which only the
+	// arm source can read.
+	DatasetBudgets = "budgets"
 )
 
 // AllDatasets lists the datasets in refresh order.
 var AllDatasets = []string{
 	DatasetBillingPeriods, DatasetBalanceSummary, DatasetUsageDetails,
-	DatasetMarketplaceCharges, DatasetPriceSheet,
+	DatasetMarketplaceCharges, DatasetPriceSheet, DatasetBudgets,
 }
 
 // Budget scope types.
@@ -111,14 +114,16 @@ type Enrollment struct {
 	ARM ARM `yaml:"arm"`
 }
 
-// Datasets switches datasets on and off; nil means the default (every
-// dataset but the price sheet, which is opt-in).
+// Datasets switches datasets on and off; nil means the default: every
+// dataset but the price sheet, which is opt-in, and Azure's own budgets, which
+// are on for the arm source (the EA API has none).
 type Datasets struct {
 	BillingPeriods     *bool `yaml:"billing_periods"`
 	BalanceSummary     *bool `yaml:"balance_summary"`
 	UsageDetails       *bool `yaml:"usage_details"`
 	MarketplaceCharges *bool `yaml:"marketplace_charges"`
 	PriceSheet         *bool `yaml:"price_sheet"`
+	Budgets            *bool `yaml:"budgets"`
 }
 
 // Budget is a spending limit per billing period on one scope.
@@ -148,6 +153,11 @@ type ARM struct {
 	// AuthorityHost is the Entra ID authority, for sovereign and private
 	// clouds.
 	AuthorityHost string `yaml:"authority_host"`
+	// Cloud is public (default), usgovernment or china: it sets the default
+	// management endpoint, token audience and authority host.
+	Cloud string `yaml:"cloud"`
+	// Audience overrides the token audience, for private clouds.
+	Audience string `yaml:"audience"`
 }
 
 // Enabled reports whether dataset (a Dataset* name) is switched on.
@@ -165,6 +175,8 @@ func (e *Enrollment) Enabled(dataset string) bool {
 		p = e.Datasets.MarketplaceCharges
 	case DatasetPriceSheet:
 		p, def = e.Datasets.PriceSheet, false
+	case DatasetBudgets:
+		p, def = e.Datasets.Budgets, e.Source == SourceARM
 	default:
 		return false
 	}
@@ -355,6 +367,9 @@ func (e *Enrollment) validateEndpoints() error {
 		if e.ARM != (ARM{}) {
 			return errors.New("arm: set only for source arm")
 		}
+		if e.Datasets.Budgets != nil && *e.Datasets.Budgets {
+			return errors.New("datasets.budgets: Azure budgets can only be read with source arm; configure budgets in budgets: instead")
+		}
 	case SourceARM:
 		if e.APIKeyFile != "" {
 			return errors.New("api_key_file: the arm source uses Entra ID credentials, not an EA API key")
@@ -362,11 +377,23 @@ func (e *Enrollment) validateEndpoints() error {
 		if e.ARM.BillingAccount == "" {
 			e.ARM.BillingAccount = e.Enrollment
 		}
-		if e.ARM.ManagementURL == "" {
+		switch e.ARM.Cloud {
+		case "":
+			e.ARM.Cloud = "public"
+		case "public", "usgovernment", "china":
+		default:
+			return fmt.Errorf("arm.cloud: %q is not a cloud (valid: public, usgovernment, china; a private cloud sets management_url, authority_host and audience)", e.ARM.Cloud)
+		}
+		if e.ARM.ManagementURL == "" && e.ARM.Cloud == "public" {
 			e.ARM.ManagementURL = DefaultARMManagementURL
 		}
-		if err = checkURL(e.ARM.ManagementURL); err != nil {
-			return fmt.Errorf("arm.management_url: %w", err)
+		if e.ARM.ManagementURL != "" {
+			if err = checkURL(e.ARM.ManagementURL); err != nil {
+				return fmt.Errorf("arm.management_url: %w", err)
+			}
+			if !strings.HasPrefix(e.ARM.ManagementURL, "https://") {
+				return fmt.Errorf("arm.management_url: %q must be https: Entra ID tokens are never sent in the clear", e.ARM.ManagementURL)
+			}
 		}
 		if e.ARM.AuthorityHost != "" {
 			if err = checkURL(e.ARM.AuthorityHost); err != nil {
