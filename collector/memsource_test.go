@@ -23,14 +23,14 @@ type memRow struct {
 // memSource is an in-memory apiclient.Source whose data and failures tests
 // set directly.
 type memSource struct {
-	mu       sync.Mutex
-	periods  []apiclient.BillingPeriod
-	balances map[string]*apiclient.BalanceSummary
-	rows     []memRow
-	market   map[string][]apiclient.MarketplaceCharge
-	prices   []apiclient.PriceSheetItem
-	fail     map[string]error // dataset name -> error to return
-	expiry   time.Time
+	mu           sync.Mutex
+	periods      []apiclient.BillingPeriod
+	balances     map[string]*apiclient.BalanceSummary
+	rows         []memRow
+	market       map[string][]apiclient.MarketplaceCharge
+	prices       []apiclient.PriceSheetItem
+	fail         map[string]error // dataset name -> error to return
+	expiry       time.Time
 	azureBudgets []apiclient.Budget
 	// version is part of every usage ETag: bump it to change the data.
 	version    int
