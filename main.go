@@ -29,6 +29,7 @@ import (
 	slgk "github.com/tjhop/slog-gokit"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/arm"
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/ea"
 	"github.com/azure-ea-exporter/azure-ea-exporter/collector"
 	"github.com/azure-ea-exporter/azure-ea-exporter/collector/config"
@@ -46,23 +47,25 @@ func main() {
 
 // flags holds the command line.
 type flags struct {
-	web            *web.FlagConfig
-	telemetryPath  string
-	logLevel       string
-	logFormat      string
-	configFile     string
-	configCheck    bool
-	enrollment     string
-	apiKeyFile     string
-	baseURL        string
-	dimensions     string
-	tagLabels      string
-	priceSheet     bool
-	currency       string
-	usageMethod    string
-	refresh        time.Duration
-	demo           bool
-	maxRequestTime time.Duration
+	web           *web.FlagConfig
+	telemetryPath string
+	logLevel      string
+	logFormat     string
+	configFile    string
+	configCheck   bool
+	enrollment    string
+	apiKeyFile    string
+	baseURL       string
+	dimensions    string
+	tagLabels     string
+	priceSheet    bool
+	currency      string
+	usageMethod   string
+	refresh       time.Duration
+	demo          bool
+	source        string
+	armAccount    string
+	armURL        string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*flags, error) {
@@ -86,7 +89,10 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	app.Flag("collect.price-sheet", "Export the price sheet (thousands of series), without --config.file.").BoolVar(&f.priceSheet)
 	app.Flag("currency", "Currency code for money series when neither the balance summary nor the price sheet says, without --config.file.").PlaceHolder("CODE").StringVar(&f.currency)
 	app.Flag("refresh.interval", "How often data is refreshed in the background.").Default("30m").DurationVar(&f.refresh)
-	app.Flag("demo", "Serve a built-in simulated enrollment: no Azure account needed.").BoolVar(&f.demo)
+	app.Flag("demo", "Serve a built-in simulated enrollment: no Azure account needed. With --source=arm, the simulation speaks the management.azure.com APIs.").BoolVar(&f.demo)
+	app.Flag("source", "Data source for one enrollment without --config.file: ea (EA Reporting API, API key) or arm (management.azure.com, Entra ID). One of: [ea, arm]").Default(config.SourceEA).EnumVar(&f.source, config.SourceEA, config.SourceARM)
+	app.Flag("arm.billing-account", "EA billing account id (the enrollment number) for --source=arm; default: --ea.enrollment.").PlaceHolder("ID").StringVar(&f.armAccount)
+	app.Flag("arm.management-url", "Resource Manager endpoint for --source=arm. Credentials come from azidentity's default chain (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, ...).").Default(config.DefaultARMManagementURL).StringVar(&f.armURL)
 	if _, err := app.Parse(args); err != nil {
 		return nil, err
 	}
@@ -222,14 +228,25 @@ func loadConfig(f *flags) (*config.Config, error) {
 		}
 		return config.Load(f.configFile)
 	}
+	if f.enrollment == "" && f.armAccount != "" {
+		f.enrollment = f.armAccount
+	}
 	if f.enrollment == "" {
 		return nil, errors.New("no enrollment: set --ea.enrollment (with --ea.api-key-file or AZURE_EA_API_KEY), --config.file, or try --demo")
 	}
 	yes := true
 	e := config.Enrollment{
-		Enrollment: f.enrollment, APIKeyFile: f.apiKeyFile, BaseURL: f.baseURL,
+		Enrollment: f.enrollment, Source: f.source,
 		Dimensions: splitList(f.dimensions), TagLabels: splitList(f.tagLabels),
 		Currency: f.currency, UsageMethod: f.usageMethod,
+	}
+	if f.source == config.SourceARM {
+		if f.apiKeyFile != "" {
+			return nil, errors.New("--ea.api-key-file: the arm source uses Entra ID credentials, not an EA API key")
+		}
+		e.ARM = config.ARM{BillingAccount: f.armAccount, ManagementURL: f.armURL}
+	} else {
+		e.APIKeyFile, e.BaseURL = f.apiKeyFile, f.baseURL
 	}
 	if f.priceSheet {
 		e.Datasets.PriceSheet = &yes
@@ -248,6 +265,7 @@ func flagError(msg string) string {
 	for field, flag := range map[string]string{
 		"enrollment:": "--ea.enrollment:", "base_url:": "--ea.base-url:", "currency:": "--currency:",
 		"dimensions[": "--usage.dimensions[", "tag_labels[": "--usage.tag-labels[",
+		"arm.management_url:": "--arm.management-url:",
 	} {
 		if strings.HasPrefix(msg, field) {
 			return flag + strings.TrimPrefix(msg, field)
@@ -270,7 +288,13 @@ func splitList(s string) []string {
 // missing key file stops the start instead of failing every refresh.
 func checkCredentials(cfg *config.Config) error {
 	for _, e := range cfg.Enrollments {
-		if e.Source != config.SourceEA {
+		if e.Source == config.SourceARM {
+			// Reads the service principal's secret or certificate file when
+			// one is configured; the default chain is only tried at the
+			// first refresh.
+			if _, err := arm.New(armConfig(e, apiclient.NopObserver{}, log.NewNopLogger())); err != nil {
+				return fmt.Errorf("enrollment %s: %w", e.Enrollment, err)
+			}
 			continue
 		}
 		c, err := ea.New(ea.Config{BaseURL: e.BaseURL, Enrollment: e.Enrollment, KeyFile: e.APIKeyFile})
@@ -286,12 +310,26 @@ func checkCredentials(cfg *config.Config) error {
 
 // newSource makes an enrollment's data source.
 func newSource(e config.Enrollment, obs apiclient.Observer, logger log.Logger) (apiclient.Source, error) {
+	logger = log.With(logger, "enrollment", e.Enrollment)
 	switch e.Source {
 	case config.SourceEA:
 		return ea.New(ea.Config{
 			BaseURL: e.BaseURL, Enrollment: e.Enrollment, KeyFile: e.APIKeyFile,
-			Observer: obs, Logger: log.With(logger, "enrollment", e.Enrollment),
+			Observer: obs, Logger: logger,
 		})
+	case config.SourceARM:
+		return arm.New(armConfig(e, obs, logger))
 	}
-	return nil, fmt.Errorf("source %q is not supported by this build", e.Source)
+	return nil, fmt.Errorf("source %q is not supported", e.Source)
+}
+
+// armConfig maps an enrollment's configuration onto the arm client's.
+func armConfig(e config.Enrollment, obs apiclient.Observer, logger log.Logger) arm.Config {
+	return arm.Config{
+		BillingAccount: e.ARM.BillingAccount, ManagementURL: e.ARM.ManagementURL,
+		Cloud: e.ARM.Cloud, Audience: e.ARM.Audience,
+		TenantID: e.ARM.TenantID, ClientID: e.ARM.ClientID,
+		ClientSecretFile: e.ARM.ClientSecretFile, ClientCertificateFile: e.ARM.ClientCertificateFile,
+		AuthorityHost: e.ARM.AuthorityHost, Observer: obs, Logger: logger,
+	}
 }
