@@ -59,6 +59,10 @@ func (c *Client) send(ctx, actx context.Context, r Request, n int) (*http.Respon
 		return resp, start, nil
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified && r.IfNoneMatch != "" {
+		c.observe(r, n, resp.StatusCode, start)
+		return nil, start, &failure{err: fmt.Errorf("%s: %w", r.Endpoint, apiclient.ErrNotModified)}
+	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
 	c.observe(r, n, resp.StatusCode, start)
 	return nil, start, c.statusFailure(r, resp, body, secret)

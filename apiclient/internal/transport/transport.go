@@ -100,6 +100,10 @@ type Request struct {
 	Auth Authorizer
 	// Accept is the Accept header (default application/json).
 	Accept string
+	// IfNoneMatch, when set, is sent as If-None-Match: a 304 answer then
+	// ends the request with an error wrapping apiclient.ErrNotModified,
+	// without retries. Without it a 304 is an unexpected answer.
+	IfNoneMatch string
 	// MaxBytes, when positive and lower, replaces MaxBodyBytes for this
 	// request: an endpoint whose answers are small can refuse a big one
 	// before decoding it.
@@ -236,6 +240,9 @@ func (c *Client) newRequest(ctx context.Context, r Request) (*http.Request, stri
 		accept = "application/json"
 	}
 	req.Header.Set("Accept", accept)
+	if r.IfNoneMatch != "" {
+		req.Header.Set("If-None-Match", r.IfNoneMatch)
+	}
 	if c.cfg.UserAgent != "" {
 		req.Header.Set("User-Agent", c.cfg.UserAgent)
 	}
