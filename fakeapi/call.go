@@ -38,8 +38,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, req *request) {
 	if !c.checkMethod() {
 		return
 	}
-	if req.route == RouteBlob {
+	switch req.route {
+	case RouteBlob:
 		c.serveBlob()
+		return
+	case RouteARMBlob:
+		c.serveARMBlob()
 		return
 	}
 	if !s.authorized(r, c.now) {

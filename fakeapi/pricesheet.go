@@ -11,6 +11,10 @@ type priceItem struct {
 	meterID, meterName, unit, partNumber string
 	productID                            int
 	includedQuantity, unitPrice          float64
+	// The meter's parts, which the ARM side's price sheet writes apart.
+	tmpl        *meterTemplate
+	meterRegion string
+	variant     int
 }
 
 // fillPriceItem generates item k: the usage meters first (with the rates
@@ -20,7 +24,8 @@ func (e *enrollment) fillPriceItem(it *priceItem, k int) {
 	if k < len(e.meters) {
 		m := e.meters[k]
 		*it = priceItem{meterID: m.guid, meterName: m.product, unit: m.tmpl.unit, partNumber: m.partNumber,
-			productID: m.productID, includedQuantity: m.tmpl.includedQuantity, unitPrice: m.tmpl.rate}
+			productID: m.productID, includedQuantity: m.tmpl.includedQuantity, unitPrice: m.tmpl.rate,
+			tmpl: m.tmpl, meterRegion: m.meterRgn}
 		return
 	}
 	regions := priceSheetRegions()
@@ -34,7 +39,8 @@ func (e *enrollment) fillPriceItem(it *priceItem, k int) {
 	factor := 1 + 0.03*float64(r%5) + 0.1*float64(variant%4)
 	*it = priceItem{meterID: guid(e.seed, domMeter, uint64(k)), meterName: name, unit: tm.unit,
 		partNumber: partNumber(e.seed, tm.partPrefix, uint64(k)), productID: 1000 + k,
-		includedQuantity: tm.includedQuantity, unitPrice: math.Round(tm.rate*factor*1e6) / 1e6}
+		includedQuantity: tm.includedQuantity, unitPrice: math.Round(tm.rate*factor*1e6) / 1e6,
+		tmpl: tm, meterRegion: regions[r], variant: variant}
 }
 
 // servePriceSheet answers the price sheet of the current period or of

@@ -49,7 +49,7 @@ func lastSegment(path string) string {
 func parseRequest(r *http.Request) (*request, bool) {
 	segs := strings.Split(strings.Trim(strings.ToLower(r.URL.Path), "/"), "/")
 	if len(segs) == 2 && segs[0] == "blob" {
-		return &request{route: RouteBlob, id: segs[1], query: lowerQuery(r)}, true
+		return &request{route: blobRoute(segs[1]), id: segs[1], query: lowerQuery(r)}, true
 	}
 	if len(segs) < 4 || segs[1] != "enrollments" {
 		return nil, false

@@ -45,8 +45,11 @@ type Options struct {
 	// key is made by NewJWTKey, expiring 180 days after Now.
 	Keys map[string]time.Time
 	// BlobBaseURL is where blobPath links point; default this server's own
-	// /blob/ route, on the host the submit request came to.
+	// /blob/ route, on the host the submit request came to. The ARM side's
+	// blobLink and downloadUrl links point there too.
 	BlobBaseURL string
+	// ARM configures the ARM side (ARMHandler).
+	ARM ARMOptions
 }
 
 // Server is the simulated EA Reporting API. It is safe for concurrent use.
@@ -80,6 +83,8 @@ type Server struct {
 	truthMu sync.Mutex
 	truths  map[truthKey]*truthEntry
 	bufPool sync.Pool
+
+	arm armState // guarded by mu
 }
 
 // Defaults of Options.
@@ -117,6 +122,7 @@ func (o *Options) setDefaults() {
 	if o.MarketplacePerDay == 0 {
 		o.MarketplacePerDay = 3
 	}
+	o.ARM.setDefaults(o.Seed)
 }
 
 // New returns a server for opts.
@@ -134,7 +140,7 @@ func New(opts Options) *Server {
 		reports:      map[string]*report{},
 		blobs:        map[string]*report{},
 		truths:       map[truthKey]*truthEntry{},
-		stats:        Stats{Requests: map[Route]int{}},
+		stats:        Stats{Requests: map[Route]int{}, ClientTypes: map[string]int{}},
 	}
 	switch {
 	case s.latency == 0:
@@ -157,6 +163,7 @@ func New(opts Options) *Server {
 	if s.opts.Commitment <= 0 {
 		s.opts.Commitment = s.defaultCommitment(opts.Now())
 	}
+	s.arm = newARMState()
 	return s
 }
 
@@ -195,6 +202,10 @@ func (s *Server) Stats() Stats {
 	for r, n := range s.stats.Requests {
 		st.Requests[r] = n
 	}
+	st.ClientTypes = make(map[string]int, len(s.stats.ClientTypes))
+	for k, n := range s.stats.ClientTypes {
+		st.ClientTypes[k] = n
+	}
 	st.BytesServed = s.bytesServed.Load()
 	st.UsageRowsServed = s.rowsServed.Load()
 	return st
@@ -211,13 +222,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(cw, r, req)
 }
 
-// BlobHandler serves blob paths (the last path segment is the blob id), like
-// Azure Storage with a SAS: a request that carries an Authorization header is
-// refused with 403 and counted.
+// BlobHandler serves blob paths (the last path segment is the blob id) of
+// both sides, like Azure Storage with a SAS: a request that carries an
+// Authorization header is refused with 403 and counted.
 func (s *Server) BlobHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cw := &countingWriter{ResponseWriter: w, n: &s.bytesServed}
-		s.serve(cw, r, &request{route: RouteBlob, id: lastSegment(r.URL.Path), query: lowerQuery(r)})
+		id := lastSegment(r.URL.Path)
+		s.serve(cw, r, &request{route: blobRoute(id), id: id, query: lowerQuery(r)})
 	})
 }
 

@@ -32,7 +32,7 @@ const (
 	RoutePriceSheet Route = "price_sheet"
 )
 
-// AllRoutes lists every route.
+// AllRoutes lists every route of the EA side (ARMRoutes lists the others).
 func AllRoutes() []Route {
 	return []Route{
 		RouteBillingPeriods, RouteBalanceSummary, RouteUsageDetails, RouteUsageDownload,
@@ -243,6 +243,26 @@ type Stats struct {
 	AuthorizedBlobRequests int
 	// ReportsSubmitted counts accepted async report submissions.
 	ReportsSubmitted int
-	// UsageRowsServed counts usage rows written (JSON and CSV).
+	// UsageRowsServed counts usage rows written (JSON and CSV, both sides).
 	UsageRowsServed int64
+
+	// ARMTokensIssued counts access tokens the ARM token endpoint issued.
+	ARMTokensIssued int
+	// ARMTokenErrors counts token requests refused (wrong secret, unknown
+	// client or tenant, bad scope or grant), not those of faults.
+	ARMTokenErrors int
+	// ARMUnauthorized counts management requests refused with 401 for a
+	// missing, unknown, expired, revoked or wrong-audience token, or an
+	// enrollment the caller has no claims on (not those of
+	// FaultUnauthorized).
+	ARMUnauthorized int
+	// ARMOperationsStarted counts accepted cost details reports and price
+	// sheet downloads.
+	ARMOperationsStarted int
+	// ARMThrottled counts 429 answers of the enforced Cost Management
+	// quota (not those of FaultThrottle).
+	ARMThrottled int
+	// ClientTypes counts management requests by their ClientType header
+	// (requests without one are not counted).
+	ClientTypes map[string]int
 }
