@@ -3,7 +3,6 @@ package ea
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -38,7 +37,7 @@ func (c *Client) BalanceSummary(ctx context.Context, period string) (*apiclient.
 		return nil, err
 	}
 	var summary *apiclient.BalanceSummary
-	err = c.getJSON(ctx, apiclient.EndpointBalanceSummary, http.MethodGet, c.apiURL("v3", path+"/balancesummary", nil), maxSmallBody, auth,
+	err = c.getCachedJSON(ctx, apiclient.EndpointBalanceSummary, c.apiURL("v3", path+"/balancesummary", nil), maxSmallBody, auth,
 		func(payload []byte) error {
 			summary, err = decodeBalanceSummary(payload, period)
 			return err

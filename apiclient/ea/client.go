@@ -62,11 +62,13 @@ type Config struct {
 	// MaxStreamBytes bounds a streamed CSV body (default 64 GiB).
 	MaxStreamBytes int64
 
-	// Test hooks: the clock, the sleep between retries and polls, and the
-	// environment.
-	now    func() time.Time
-	sleep  func(context.Context, time.Duration) error
-	getenv func(string) string
+	// Test hooks: the clock, the sleep between retries and polls, the
+	// environment, and the bound of the answers kept for conditional
+	// requests.
+	now        func() time.Time
+	sleep      func(context.Context, time.Duration) error
+	getenv     func(string) string
+	cacheBytes int64
 }
 
 // RetryConfig configures retries of 429, 5xx, timeouts, network errors and
@@ -85,9 +87,10 @@ type RetryConfig struct {
 // Client talks to the EA Reporting API for one enrollment. It is safe for
 // concurrent use.
 type Client struct {
-	cfg  Config
-	base *url.URL
-	tr   *transport.Client
+	cfg   Config
+	base  *url.URL
+	tr    *transport.Client
+	cache *bodyCache
 }
 
 var (
@@ -121,7 +124,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, base: base, tr: tr}, nil
+	return &Client{cfg: cfg, base: base, tr: tr, cache: newBodyCache(cfg.cacheBytes)}, nil
 }
 
 func withDefaults(cfg Config) Config {
@@ -148,6 +151,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.getenv == nil {
 		cfg.getenv = os.Getenv
+	}
+	if cfg.cacheBytes <= 0 {
+		cfg.cacheBytes = defaultCacheBytes
 	}
 	return cfg
 }
@@ -227,23 +233,28 @@ const maxSmallBody = 4 << 20
 // damaged body is retried before anything is delivered. maxBytes bounds the
 // body below MaxBodyBytes (0: no lower bound).
 func (c *Client) getJSON(ctx context.Context, endpoint, method, rawURL string, maxBytes int64, auth transport.Authorizer, decode func([]byte) error) error {
+	return c.doJSON(ctx, transport.Request{Endpoint: endpoint, Method: method, URL: rawURL, Auth: auth, MaxBytes: maxBytes},
+		func(payload []byte, _ http.Header) error { return decode(payload) })
+}
+
+// doJSON sends req and passes the payload of its JSON answer, with the
+// answer's headers, to decode, within the request's Check.
+func (c *Client) doJSON(ctx context.Context, req transport.Request, decode func([]byte, http.Header) error) error {
 	var buf bytes.Buffer
-	_, err := c.tr.Do(ctx, transport.Request{
-		Endpoint: endpoint, Method: method, URL: rawURL, Auth: auth, MaxBytes: maxBytes,
-		Check: func(r *transport.Response) error {
-			payload, err := jsonPayload(r.Header.Get("Content-Type"), r.Body)
-			if err != nil {
+	req.Check = func(r *transport.Response) error {
+		payload, err := jsonPayload(r.Header.Get("Content-Type"), r.Body)
+		if err != nil {
+			return transport.Damaged(err)
+		}
+		if err := decode(payload, r.Header); err != nil {
+			if isSyntaxError(err) {
 				return transport.Damaged(err)
 			}
-			if err := decode(payload); err != nil {
-				if isSyntaxError(err) {
-					return transport.Damaged(err)
-				}
-				return err
-			}
-			return nil
-		},
-	}, &buf)
+			return err
+		}
+		return nil
+	}
+	_, err := c.tr.Do(ctx, req, &buf)
 	return err
 }
 

@@ -16,7 +16,8 @@ import (
 const acceptCSV = "application/octet-stream, text/csv"
 
 // usageDownload streams the synchronous CSV report, one request per
-// calendar month of a custom range. A 404 means no rows.
+// calendar month of a custom range, each conditionally on its part of
+// q.IfNoneMatch. A 404 means no rows.
 func (c *Client) usageDownload(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
 	ranges, err := c.plan(q, maxMonthsDownload)
 	if err != nil {
@@ -27,22 +28,20 @@ func (c *Client) usageDownload(ctx context.Context, q apiclient.UsageQuery, fn f
 		return err
 	}
 	dec := usagedec.New(q.TagKeys)
-	for _, r := range ranges {
+	return conditionally(q, len(ranges), func(i int, ifNoneMatch string) (string, error) {
+		r := ranges[i]
 		s, err := c.tr.Open(ctx, transport.Request{Endpoint: apiclient.EndpointUsageDownload, Accept: acceptCSV,
-			URL: c.apiURL("v3", "/usagedetails/download", r.query(c.currentPeriod())), Auth: auth, Check: checkCSV})
+			URL: c.apiURL("v3", "/usagedetails/download", r.query(c.currentPeriod())), Auth: auth, Check: checkCSV,
+			IfNoneMatch: ifNoneMatch})
 		if isStatus(err, http.StatusNotFound) {
-			continue
+			return "", nil
 		}
 		if err != nil {
-			return err
+			return "", err
 		}
-		err = streamCSV(apiclient.EndpointUsageDownload, s, dec, c.csvDays(r), fn)
-		s.Body.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		defer s.Body.Close()
+		return s.Header.Get("ETag"), streamCSV(apiclient.EndpointUsageDownload, s, dec, c.csvDays(r), fn)
+	})
 }
 
 // csvDays is the range of days whose rows a CSV report of r may deliver:

@@ -3,7 +3,6 @@ package ea
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 )
@@ -35,7 +34,7 @@ func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(
 		return err
 	}
 	var charges []apiclient.MarketplaceCharge
-	err = c.getJSON(ctx, apiclient.EndpointMarketplaceCharges, http.MethodGet, c.apiURL("v3", path+"/marketplacecharges", nil), 0, auth,
+	err = c.getCachedJSON(ctx, apiclient.EndpointMarketplaceCharges, c.apiURL("v3", path+"/marketplacecharges", nil), 0, auth,
 		func(payload []byte) error {
 			charges, err = decodeMarketplace(payload)
 			return err

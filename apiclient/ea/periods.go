@@ -3,7 +3,6 @@ package ea
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -29,7 +28,7 @@ func (c *Client) BillingPeriods(ctx context.Context) ([]apiclient.BillingPeriod,
 		return nil, err
 	}
 	var periods []apiclient.BillingPeriod
-	err = c.getJSON(ctx, apiclient.EndpointBillingPeriods, http.MethodGet, c.apiURL("v2", "/billingperiods", nil), maxSmallBody, auth,
+	err = c.getCachedJSON(ctx, apiclient.EndpointBillingPeriods, c.apiURL("v2", "/billingperiods", nil), maxSmallBody, auth,
 		func(payload []byte) error {
 			periods, err = decodeBillingPeriods(payload)
 			return err

@@ -2,7 +2,6 @@ package ea
 
 import (
 	"context"
-	"net/http"
 	"strings"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -32,7 +31,7 @@ func (c *Client) PriceSheet(ctx context.Context, period string, fn func(*apiclie
 		return err
 	}
 	var items []apiclient.PriceSheetItem
-	err = c.getJSON(ctx, apiclient.EndpointPriceSheet, http.MethodGet, c.apiURL("v3", path+"/pricesheet", nil), 0, auth,
+	err = c.getCachedJSON(ctx, apiclient.EndpointPriceSheet, c.apiURL("v3", path+"/pricesheet", nil), 0, auth,
 		func(payload []byte) error {
 			items, err = decodePriceSheet(payload)
 			return err

@@ -15,8 +15,13 @@ import (
 )
 
 // usageAsync submits an asynchronous report per range of at most 36
-// months, polls it, and streams its blob, fetched without the key.
+// months, polls it, and streams its blob, fetched without the key. Each
+// report is new, so the query cannot be conditional: q.IfNoneMatch is
+// ignored and the ETag is "".
 func (c *Client) usageAsync(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
+	if q.ETag != nil {
+		*q.ETag = ""
+	}
 	ranges, err := c.plan(q, maxMonthsJSON)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -101,7 +102,8 @@ func utcDay(t time.Time) time.Time {
 // periods are calendar months, and the CSV routes want a period.
 func (c *Client) currentPeriod() string { return c.cfg.now().UTC().Format("200601") }
 
-// usageJSON pages through the JSON usage-details routes.
+// usageJSON pages through the JSON usage-details routes, each range's
+// first page conditionally on its part of q.IfNoneMatch.
 func (c *Client) usageJSON(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
 	ranges, err := c.plan(q, maxMonthsJSON)
 	if err != nil {
@@ -112,12 +114,9 @@ func (c *Client) usageJSON(ctx context.Context, q apiclient.UsageQuery, fn func(
 		return err
 	}
 	p := &pager{c: c, auth: auth, dec: usagedec.New(q.TagKeys), fn: fn}
-	for _, r := range ranges {
-		if err := p.run(ctx, r); err != nil {
-			return err
-		}
-	}
-	return nil
+	return conditionally(q, len(ranges), func(i int, ifNoneMatch string) (string, error) {
+		return p.run(ctx, ranges[i], ifNoneMatch)
+	})
 }
 
 // pager follows the nextLinks of one usage listing. Each page is read whole
@@ -140,54 +139,64 @@ func (p *pager) firstURL(r usageRange) (string, error) {
 	return p.c.apiURL("v3", path+"/usagedetails", nil), err
 }
 
-// run delivers the rows of range r. A 400 or 404 on the first page, or the
-// "Usage Data Extract" body, means no data; on a later page it is an error,
-// since rows were delivered already.
-func (p *pager) run(ctx context.Context, r usageRange) error {
+// run delivers the rows of range r and returns the ETag of its first page.
+// The first page is asked for conditionally on ifNoneMatch, when set: a 304
+// returns an error wrapping apiclient.ErrNotModified. A 400 or 404 on the
+// first page, or the "Usage Data Extract" body, means no data; on a later
+// page it is an error, since rows were delivered already.
+func (p *pager) run(ctx context.Context, r usageRange, ifNoneMatch string) (string, error) {
 	next, err := p.firstURL(r)
 	if err != nil {
-		return err
+		return "", err
 	}
+	var etag string
 	seen := make(map[string]bool)
 	for page := 1; next != ""; page++ {
 		if page > p.c.cfg.MaxPages {
-			return fmt.Errorf("%s: %w: more than %d pages", apiclient.EndpointUsageDetails, apiclient.ErrPageLoop, p.c.cfg.MaxPages)
+			return "", fmt.Errorf("%s: %w: more than %d pages", apiclient.EndpointUsageDetails, apiclient.ErrPageLoop, p.c.cfg.MaxPages)
 		}
 		if seen[next] {
-			return fmt.Errorf("%s: %w: page %d links back to an earlier page", apiclient.EndpointUsageDetails, apiclient.ErrPageLoop, page-1)
+			return "", fmt.Errorf("%s: %w: page %d links back to an earlier page", apiclient.EndpointUsageDetails, apiclient.ErrPageLoop, page-1)
 		}
 		seen[next] = true
-		rows, link, err := p.fetch(ctx, next)
+		req := transport.Request{Endpoint: apiclient.EndpointUsageDetails, URL: next, Auth: p.auth}
+		if page == 1 {
+			req.IfNoneMatch = ifNoneMatch
+		}
+		rows, link, header, err := p.fetch(ctx, req)
 		if page == 1 && isNoData(err) {
-			return nil
+			return "", nil
 		}
 		if err != nil {
-			return err
+			return "", err
+		}
+		if page == 1 {
+			etag = header.Get("ETag")
 		}
 		level.Debug(p.c.cfg.Logger).Log("msg", "usage page", "endpoint", apiclient.EndpointUsageDetails, "page", page, "rows", len(rows))
 		if err := p.deliver(rows, r); err != nil {
-			return err
+			return "", err
 		}
 		if next, err = resolveLink(next, link); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return etag, nil
 }
 
 // fetch reads and decodes one page; its rows are valid until the next call.
-func (p *pager) fetch(ctx context.Context, pageURL string) ([]apiclient.UsageRow, string, error) {
+func (p *pager) fetch(ctx context.Context, req transport.Request) ([]apiclient.UsageRow, string, http.Header, error) {
 	var rows []apiclient.UsageRow
 	var link string
-	_, err := p.c.tr.Do(ctx, transport.Request{
-		Endpoint: apiclient.EndpointUsageDetails, URL: pageURL, Auth: p.auth,
-		Check: func(res *transport.Response) error {
-			var err error
-			rows, link, err = p.decode(res)
-			return err
-		},
-	}, &p.buf)
-	return rows, link, err
+	var header http.Header
+	req.Check = func(res *transport.Response) error {
+		var err error
+		rows, link, err = p.decode(res)
+		header = res.Header
+		return err
+	}
+	_, err := p.c.tr.Do(ctx, req, &p.buf)
+	return rows, link, header, err
 }
 
 func (p *pager) decode(res *transport.Response) ([]apiclient.UsageRow, string, error) {
