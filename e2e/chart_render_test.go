@@ -15,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -193,11 +194,22 @@ func (o *chartObjects) add(doc []byte) error {
 	return nil
 }
 
-// decodeStrict decodes doc into a new T and appends it to list.
+// decodeStrict decodes doc into a new T and appends it to list. It decodes
+// as the API server does, with field names case-sensitive (encoding/json
+// would take readOnlyRootFileSystem for readOnlyRootFilesystem, which the
+// API server drops), and refuses unknown and duplicate fields.
 func decodeStrict[T any](doc []byte, list *[]T) error {
+	j, err := yaml.YAMLToJSONStrict(doc)
+	if err != nil {
+		return fmt.Errorf("converting to JSON: %w", err)
+	}
 	var v T
-	if err := yaml.UnmarshalStrict(doc, &v); err != nil {
-		return fmt.Errorf("strict decoding: %w", err)
+	strictErrs, err := kjson.UnmarshalStrict(j, &v)
+	if err != nil {
+		return fmt.Errorf("decoding: %w", err)
+	}
+	if len(strictErrs) > 0 {
+		return fmt.Errorf("strict decoding: %w", errors.Join(strictErrs...))
 	}
 	*list = append(*list, v)
 	return nil
