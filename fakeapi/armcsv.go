@@ -217,7 +217,7 @@ func (s *Server) marketCostFields(f *costFields, mc *marketCharge, cd *costDay, 
 	f.str(`{"ImageType":null,"ServiceType":"Medium"}`)
 	f.empty(2) // ServiceInfo1, ServiceInfo2
 	f.str(resource)
-	f.empty(7) // ReservationId, ReservationName, UnitPrice, ProductOrderId, ProductOrderName, Term
+	f.empty(6) // ReservationId, ReservationName, UnitPrice, ProductOrderId, ProductOrderName, Term
 	f.str("Marketplace")
 	f.str(of.publisher)
 	chargeType, frequency := "Usage", "UsageBased"

@@ -1,0 +1,93 @@
+package fakeapi
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// budgetList is the budgets body.
+type budgetList struct {
+	Value []budgetJSON `json:"value"`
+}
+
+type budgetJSON struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	ETag       string `json:"eTag"`
+	Properties struct {
+		Category     string  `json:"category"`
+		Amount       float64 `json:"amount"`
+		TimeGrain    string  `json:"timeGrain"`
+		CurrentSpend struct {
+			Amount float64 `json:"amount"`
+			Unit   string  `json:"unit"`
+		} `json:"currentSpend"`
+		ForecastSpend *struct {
+			Amount float64 `json:"amount"`
+			Unit   string  `json:"unit"`
+		} `json:"forecastSpend"`
+		Filter        map[string]any `json:"filter"`
+		Notifications map[string]any `json:"notifications"`
+	} `json:"properties"`
+}
+
+func TestBudgetsFollowTheTruth(t *testing.T) {
+	f := newARMFixture(t, Options{RowsPerDay: 19})
+	truth := f.s.Truth("202611")
+	want := map[string]ARMBudget{}
+	for _, b := range f.s.ARMBudgets() {
+		want[b.Name] = b
+	}
+	if len(want) != 2+4 {
+		t.Fatalf("budgets %v", want)
+	}
+	if b := want["EnrollmentMonthly"]; b.CurrentSpend != truth.UsageCost+truth.MarketplaceCost || !b.HasForecast ||
+		b.ForecastSpend <= b.CurrentSpend || b.Amount < 100 {
+		t.Errorf("enrollment budget %+v", b)
+	}
+	if b := want["VirtualMachines"]; b.CurrentSpend != truth.CostByMeterCategory["Virtual Machines"] || b.HasForecast || b.Amount < 100 {
+		t.Errorf("VM budget %+v", b)
+	}
+	forecasts := 0
+	for i, d := range f.s.ent.departments {
+		b := want["dept-"+strconv.Itoa(d.id)+"-monthly"]
+		if b.DepartmentID != strconv.Itoa(d.id) || b.CurrentSpend != truth.CostByDepartment[d.name] {
+			t.Errorf("department %d budget %+v", i, b)
+		}
+		if b.HasForecast {
+			forecasts++
+		}
+	}
+	if forecasts != 2 {
+		t.Errorf("%d department budgets with a forecast", forecasts)
+	}
+
+	var list budgetList
+	decodeJSON(t, f.get(f.account()+"/providers/Microsoft.Consumption/budgets?api-version=2023-05-01").body, &list)
+	if len(list.Value) != 2 {
+		t.Fatalf("enrollment budgets %+v", list)
+	}
+	for _, b := range list.Value {
+		w := want[b.Name]
+		p := b.Properties
+		if p.Category != "Cost" || p.TimeGrain != "BillingMonth" || p.Amount != w.Amount || p.CurrentSpend.Amount != w.CurrentSpend ||
+			p.CurrentSpend.Unit != DefaultCurrency || (p.ForecastSpend != nil) != w.HasForecast || b.Type != "Microsoft.Consumption/budgets" ||
+			b.ID != f.account()+"/providers/Microsoft.Consumption/budgets/"+b.Name || b.ETag == "" || len(p.Notifications) == 0 {
+			t.Errorf("budget %+v, want %+v", b, w)
+		}
+	}
+	d := f.s.ent.departments[1]
+	decodeJSON(t, f.get(f.account()+"/departments/"+strconv.Itoa(d.id)+"/providers/Microsoft.CostManagement/budgets?api-version=2023-11-01").body, &list)
+	if len(list.Value) != 1 || list.Value[0].Type != "Microsoft.CostManagement/budgets" ||
+		list.Value[0].Properties.CurrentSpend.Amount != truth.CostByDepartment[d.name] || list.Value[0].Properties.Filter == nil ||
+		!strings.Contains(list.Value[0].ID, "/departments/"+strconv.Itoa(d.id)+"/") {
+		t.Errorf("department budgets %+v", list)
+	}
+	var one budgetJSON
+	decodeJSON(t, f.get(f.account()+"/providers/Microsoft.Consumption/budgets/virtualmachines?api-version=2023-05-01").body, &one)
+	if one.Name != "VirtualMachines" || one.Properties.Filter == nil {
+		t.Errorf("one budget %+v", one)
+	}
+}
