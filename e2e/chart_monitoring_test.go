@@ -54,9 +54,15 @@ func TestChartServiceMonitorScrapesTheService(t *testing.T) {
 
 func parseOperatorDuration(t *testing.T, d monitoringv1.Duration) time.Duration {
 	t.Helper()
-	parsed, err := model.ParseDuration(string(d))
+	return parsePromDuration(t, string(d))
+}
+
+// parsePromDuration parses a duration as Prometheus writes them (1d, 5m).
+func parsePromDuration(t *testing.T, s string) time.Duration {
+	t.Helper()
+	parsed, err := model.ParseDuration(s)
 	if err != nil {
-		t.Errorf("duration %q: %v", d, err)
+		t.Errorf("duration %q: %v", s, err)
 	}
 	return time.Duration(parsed)
 }
