@@ -5,7 +5,8 @@
 # build that the Dockerfile makes.
 #
 # On a fresh Debian machine with only Go and git it installs what the tests
-# need (promtool, Prometheus, Alertmanager) through apt, and says so.
+# need (promtool, Prometheus, Alertmanager) through apt and helm with
+# `go install`, and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,18 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   for svc in prometheus prometheus-alertmanager prometheus-node-exporter; do
     $sudo pkill -x "$svc" 2>/dev/null || true
   done
+fi
+
+# helm, for the chart checks in e2e: a Go install into a cache that outlives
+# the run, so that only the first run pays for the build (about 75 s).
+helm_version=v3.22.0
+helm_bin="${AZURE_EA_TOOLS_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/azure-ea-exporter/bin}"
+export PATH="$helm_bin:$PATH:$(go env GOPATH)/bin"
+if ! command -v helm >/dev/null; then
+  say "installing helm ${helm_version} into $helm_bin (go install helm.sh/helm/v3/cmd/helm@${helm_version})"
+  mkdir -p "$helm_bin"
+  GOBIN="$helm_bin" go install "helm.sh/helm/v3/cmd/helm@${helm_version}" \
+    || die "go install helm.sh/helm/v3/cmd/helm@${helm_version} failed"
 fi
 
 say "gofmt"
