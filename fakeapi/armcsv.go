@@ -109,12 +109,12 @@ func (l *costLayout) appendRow(b []byte, f *costFields) []byte {
 // costDay holds what the rows of one day share.
 type costDay struct {
 	day, periodStart, periodEnd int64
+	accountName                 string // the billing account's
 }
 
-func newCostDay(day int64) costDay {
-	m := monthStart(dayTime(day))
-	a, b := monthRange(m)
-	return costDay{day: day, periodStart: a, periodEnd: b}
+func (s *Server) newCostDay(day int64) costDay {
+	a, b := monthRange(monthStart(dayTime(day)))
+	return costDay{day: day, periodStart: a, periodEnd: b, accountName: s.billingAccountName()}
 }
 
 // billingAccountName is the enrollment's display name in the files.
@@ -125,12 +125,12 @@ func (s *Server) billingAccountName() string { return "Contoso EA " + s.opts.Enr
 func (s *Server) appendBilling(f *costFields, cd *costDay, dept *department, creditEligible bool) {
 	f.empty(1) // AvailabilityZone
 	f.str(s.opts.Enrollment)
-	f.str(s.billingAccountName())
+	f.str(cd.accountName)
 	f.str(s.opts.Currency)
 	f.usDay(cd.periodStart)
 	f.usDay(cd.periodEnd)
 	f.str(s.opts.Enrollment)
-	f.str(s.billingAccountName())
+	f.str(cd.accountName)
 	f.int(int64(dept.id))
 	f.bool(creditEligible)
 }
@@ -167,7 +167,8 @@ func (s *Server) usageCostFields(f *costFields, r *usageRow, cd *costDay) {
 	f.str(sub.offerID)
 	f.str(t.additionalInfo)
 	f.empty(2) // ServiceInfo1, ServiceInfo2
-	f.str(t.resourcePrefix + "-" + strconv.Itoa(r.i))
+	f.buf = strconv.AppendInt(append(append(f.buf, t.resourcePrefix...), '-'), int64(r.i), 10)
+	f.next()   // ResourceName
 	f.empty(2) // ReservationId, ReservationName
 	f.float(t.rate)
 	f.empty(3) // ProductOrderId, ProductOrderName, Term
@@ -300,7 +301,7 @@ func (s *Server) writeCostPart(op *armOperation, part int, b []byte,
 			idx += n
 			continue
 		}
-		di, cd := newDayInfo(day), newCostDay(day)
+		di, cd := newDayInfo(day), s.newCostDay(day)
 		for i := int64(0); i < n && idx < hi; i, idx = i+1, idx+1 {
 			if idx < lo {
 				continue

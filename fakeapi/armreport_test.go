@@ -2,9 +2,15 @@ package fakeapi
 
 import (
 	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -305,4 +311,98 @@ func TestCostDetailsQuirks(t *testing.T) {
 	if purchases != 1 || market["Twilio SendGrid"] != truth.MarketplaceByPublisher["Twilio SendGrid"] {
 		t.Errorf("%d purchase rows, %v", purchases, market)
 	}
+}
+
+// TestConcurrentARMClients runs report flows, token requests and quota
+// accounting from several goroutines at once (run with -race).
+func TestConcurrentARMClients(t *testing.T) {
+	f := newARMFixture(t, Options{RowsPerDay: 6})
+	f.s.SetARMOperations(ARMOperations{Polls: 2})
+	tenant, client, secret := f.s.ARMCredentials()
+	truth := f.s.Truth("202610")
+	errs := make(chan string, 8)
+	for g := 0; g < 4; g++ {
+		go func() {
+			errs <- f.concurrentFlow(tenant, client, secret, truth)
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if msg := <-errs; msg != "" {
+			t.Error(msg)
+		}
+	}
+	if st := f.s.Stats(); st.ARMTokensIssued != 4 || st.ARMOperationsStarted != 4 || st.Requests[RouteARMReportStatus] != 12 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// concurrentFlow gets a token and runs one report; it returns what went
+// wrong ("" for nothing), as t.Fatal must not be called off the test's
+// goroutine.
+func (f *armFixture) concurrentFlow(tenant, client, secret string, truth PeriodTruth) string {
+	post := func(url, contentType, body, token string) (*http.Response, []byte, error) {
+		req, _ := http.NewRequest(http.MethodPost, f.ts.URL+url, strings.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		return readResponse(f.ts.Client().Do(req))
+	}
+	form := "grant_type=client_credentials&client_id=" + client + "&client_secret=" + url.QueryEscape(secret) +
+		"&scope=" + url.QueryEscape(managementScope)
+	_, body, err := post("/"+tenant+"/oauth2/v2.0/token", "application/x-www-form-urlencoded", form, "")
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err != nil || json.Unmarshal(body, &tok) != nil || tok.AccessToken == "" {
+		return fmt.Sprintf("token: %v %s", err, body)
+	}
+	resp, _, err := post(f.account()+"/providers/Microsoft.CostManagement/generateCostDetailsReport?api-version=2023-11-01",
+		"application/json", `{"billingPeriod":"202610"}`, tok.AccessToken)
+	if err != nil || resp.StatusCode != 202 {
+		return fmt.Sprintf("report: %v %v", err, resp)
+	}
+	var m costManifest
+	for polls := 0; m.Status == ""; polls++ {
+		req, _ := http.NewRequest(http.MethodGet, resp.Header.Get("Location"), nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		r, body, err := readResponse(f.ts.Client().Do(req))
+		switch {
+		case err != nil || polls > 5:
+			return fmt.Sprintf("poll %d: %v", polls, err)
+		case r.StatusCode == 200 && json.Unmarshal(body, &m) != nil:
+			return "manifest: " + string(body)
+		}
+	}
+	var cost float64
+	for _, bl := range m.Manifest.Blobs {
+		r, body, err := readResponse(f.ts.Client().Get(bl.BlobLink))
+		if err != nil || r.StatusCode != 200 {
+			return fmt.Sprintf("blob: %v %v", err, r)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, utf8BOM))).ReadAll()
+		if err != nil {
+			return err.Error()
+		}
+		col := slices.Index(recs[0], "CostInBillingCurrency")
+		for _, rec := range recs[1:] {
+			if rec[slices.Index(recs[0], "PublisherType")] == "Azure" {
+				v, _ := strconv.ParseFloat(rec[col], 64)
+				cost += v
+			}
+		}
+	}
+	if cost != truth.UsageCost {
+		return fmt.Sprintf("cost %v, truth %v", cost, truth.UsageCost)
+	}
+	return ""
+}
+
+func readResponse(resp *http.Response, err error) (*http.Response, []byte, error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
 }

@@ -1,5 +1,6 @@
-// Package fakeapi simulates the EA Reporting API (consumption.azure.com) for
-// tests, benchmarks and the exporter's --demo mode.
+// Package fakeapi simulates the EA Reporting API (consumption.azure.com), and
+// its replacement on management.azure.com with Entra ID, for tests,
+// benchmarks and the exporter's --demo mode.
 //
 // A Server is an http.Handler backed by a deterministic generator of a
 // realistic enrollment (departments, accounts, subscriptions, meters, daily
@@ -28,4 +29,43 @@
 //     is MM/dd/yyyy, ChargesBilledSeparately is "True"/"False".
 //   - A completed async report whose range has no rows ends in status 5.
 //   - v1 routes serve the v2 field set (the v1 usage wrapper has reportId).
+//
+// # The ARM side
+//
+// ARMHandler serves the replacement APIs of reference section 6 from the
+// same generated enrollment, on its own (TLS) host: an Entra ID tenant
+// (OpenID configuration and a client credentials token endpoint, as MSAL
+// calls them with instance discovery off) and the management.azure.com
+// routes at EA billing account scope: Consumption balances, the Cost
+// Management cost details report (202, polls, a manifest, CSV blobs), the
+// price sheet download (202, polls, a zip of CSVs) and budgets. Truth(period)
+// holds for both sides: the balances carry the EA balance summary's figures;
+// the Azure rows of a cost details report (PublisherType Azure) are the EA
+// usage rows of its days, in the same order, and its Marketplace rows the
+// EA marketplace charges; the price sheet has the EA sheet's meters and
+// prices. ARMBudgets tells what the budgets serve.
+//
+// Differences from the EA side, and choices where reference 6 leaves room:
+//   - There is no billing periods list: clients derive calendar months.
+//     Balances of a period without data are 404; a cost details report of
+//     such a range ends in NoDataFound; its price sheet has no items.
+//   - A cost details report's rows are split evenly over
+//     ARMOptions.CostDetailsBlobs blobs (fewer for fewer rows), day by day,
+//     each day's usage rows then its marketplace charges; each blob starts
+//     with a UTF-8 byte order mark and its own header (version 2024-08-01).
+//     Its days are fixed when it is requested, so the manifest's byte counts
+//     hold. AmortizedCost gives the same rows as ActualCost (the enrollment
+//     has no reservations).
+//   - Marketplace rows have ChargeType Usage, Frequency UsageBased, or
+//     Recurring for the monthly charge (ARMQuirks.PurchaseRows makes that
+//     one a Purchase); IsAzureCreditEligible False; no meter names or unit
+//     prices.
+//   - The price sheet CSV's Product is the EA sheet's meterName and its
+//     MeterName the meter alone; dates are MM/dd/yyyy.
+//   - An unknown billing account gets 401 "No claims present for the caller
+//     in the system", as a caller without an EA role does.
+//   - Tokens expire by Options.Now; the Cost Management quota counts calls
+//     in wall-clock time (see SetARMQuota).
+//   - Blob links point at /blob/ on the host the request came to, or at
+//     Options.BlobBaseURL, where BlobHandler serves both sides' blobs.
 package fakeapi
