@@ -16,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
@@ -129,13 +130,7 @@ func TestAzidentityCredentialErrors(t *testing.T) {
 // bearer policy answers with a new token, transparently.
 func TestCAEChallengeThroughAzcore(t *testing.T) {
 	f := newARMFixture(t, Options{})
-	tenant, client, secret := f.s.ARMCredentials()
-	pl, err := armruntime.NewPipeline("fakeapitest", "v0.0.1", f.credential(tenant, client, secret), runtime.PipelineOptions{},
-		&arm.ClientOptions{ClientOptions: azcore.ClientOptions{Cloud: f.fakeCloud(), Transport: f.ts.Client(),
-			Retry: policy.RetryOptions{MaxRetries: -1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pl := f.pipeline()
 	get := func() int {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -159,6 +154,65 @@ func TestCAEChallengeThroughAzcore(t *testing.T) {
 	}
 	if st := f.s.Stats(); st.ARMTokensIssued != 2 || st.ARMUnauthorized != 1 {
 		t.Errorf("tokens issued %d, unauthorized %d", st.ARMTokensIssued, st.ARMUnauthorized)
+	}
+}
+
+// pipeline is azcore's Resource Manager pipeline (bearer policy with CAE)
+// with a real credential, against the fake.
+func (f *armFixture) pipeline() runtime.Pipeline {
+	f.t.Helper()
+	tenant, client, secret := f.s.ARMCredentials()
+	pl, err := armruntime.NewPipeline("fakeapitest", "v0.0.1", f.credential(tenant, client, secret), runtime.PipelineOptions{},
+		&arm.ClientOptions{ClientOptions: azcore.ClientOptions{Cloud: f.fakeCloud(), Transport: f.ts.Client(),
+			Retry: policy.RetryOptions{MaxRetries: -1}}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return pl
+}
+
+// TestAzcorePollerFollowsOperations runs both asynchronous operations with
+// azcore's generic long-running-operation poller.
+func TestAzcorePollerFollowsOperations(t *testing.T) {
+	f := newARMFixture(t, Options{RowsPerDay: 5})
+	f.s.SetARMOperations(ARMOperations{Polls: 2})
+	pl := f.pipeline()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := func(path, body string) *http.Response {
+		req, err := runtime.NewRequest(ctx, http.MethodPost, f.ts.URL+f.account()+path)
+		if err == nil && body != "" {
+			err = req.SetBody(streaming.NopCloser(strings.NewReader(body)), "application/json")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := pl.Do(req)
+		if err != nil || resp.StatusCode != 202 {
+			t.Fatalf("%s: %v %v", path, resp, err)
+		}
+		return resp
+	}
+	resp := start("/providers/Microsoft.CostManagement/generateCostDetailsReport?api-version=2023-11-01", `{"billingPeriod":"202611"}`)
+	report, err := runtime.NewPoller[costManifest](resp, pl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := report.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: time.Millisecond})
+	if err != nil || m.Status != "Completed" || len(m.Manifest.Blobs) != 2 {
+		t.Fatalf("report: %+v %v", m, err)
+	}
+	resp = start("/billingPeriods/202611/providers/Microsoft.CostManagement/pricesheets/default/download?api-version=2023-11-01", "")
+	sheet, err := runtime.NewPoller[priceSheetOperation](resp, pl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := sheet.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: time.Millisecond})
+	if err != nil || op.Status != "Completed" || op.Properties.DownloadURL == "" {
+		t.Fatalf("price sheet: %+v %v", op, err)
+	}
+	if st := f.s.Stats(); st.Requests[RouteARMReportStatus] != 3 || st.Requests[RouteARMPriceSheetStatus] != 3 {
+		t.Errorf("polls %v", st.Requests)
 	}
 }
 

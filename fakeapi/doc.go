@@ -62,6 +62,11 @@
 //     prices.
 //   - The price sheet CSV's Product is the EA sheet's meterName and its
 //     MeterName the meter alone; dates are MM/dd/yyyy.
+//   - The Quirks of the EA side do not apply; ARMQuirks vary the cost
+//     details file. Faults apply, in ARM's shapes where it has its own
+//     (429 with Cost Management's or Consumption's retry header, 401 with
+//     WWW-Authenticate, Entra's error body on the token endpoints);
+//     FaultForeignNextLink moves an operation's Location to another host.
 //   - An unknown billing account gets 401 "No claims present for the caller
 //     in the system", as a caller without an EA role does.
 //   - Tokens expire by Options.Now; the Cost Management quota counts calls

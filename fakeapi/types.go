@@ -248,7 +248,7 @@ type Stats struct {
 
 	// ARMTokensIssued counts access tokens the ARM token endpoint issued.
 	ARMTokensIssued int
-	// ARMTokenErrors counts token requests refused (wrong secret, unknown
+	// ARMTokenErrors counts Entra requests refused (wrong secret, unknown
 	// client or tenant, bad scope or grant), not those of faults.
 	ARMTokenErrors int
 	// ARMUnauthorized counts management requests refused with 401 for a
