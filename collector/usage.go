@@ -101,14 +101,26 @@ type usageAgg struct {
 	*internTable
 	keyBuf  []byte
 	periods map[string]*periodAgg
+	// lastPeriod, lastDayIndex and lastDay are the day the last row went
+	// to: rows come day by day, so most rows skip the lookup of their day.
+	lastPeriod   *periodAgg
+	lastDayIndex int32
+	lastDay      *dayAgg
 }
 
-// internTable maps label values to small ids. It only grows, so aggregations
-// made from one another (an incremental refresh copies the days it keeps)
-// share it, and an id handed out by a refresh that later failed stays valid.
+// internTable maps label values to small ids, and aggregation keys to one
+// shared string each. It only grows, so aggregations made from one another
+// (an incremental refresh copies the days it keeps) share it, and an id
+// handed out by a refresh that later failed stays valid. Once a label set
+// has been seen, aggregating it again into a new day allocates nothing.
 type internTable struct {
 	strs []string          // sanitized values by id
 	ids  map[string]uint32 // value (as sent by the API) -> id
+	keys map[string]string // aggregation key -> the same, shared by every day
+	// dayKeys is the number of keys of the last day that was complete when
+	// a new one began: the size a new day's index is made with, so that
+	// filling it does not grow it step by step.
+	dayKeys int
 }
 
 func newUsageAgg(dims []apiclient.Dimension, nTags int) *usageAgg {
@@ -121,7 +133,7 @@ func newUsageAgg(dims []apiclient.Dimension, nTags int) *usageAgg {
 	a := &usageAgg{
 		keyDims:     keyDims,
 		nTags:       nTags,
-		internTable: &internTable{ids: map[string]uint32{"": 0}, strs: []string{""}},
+		internTable: &internTable{ids: map[string]uint32{"": 0}, strs: []string{""}, keys: map[string]string{}},
 		periods:     map[string]*periodAgg{},
 	}
 	a.keyBuf = make([]byte, 4*(len(keyDims)+nTags))
@@ -150,6 +162,26 @@ func (a *internTable) intern(b []byte) uint32 {
 	a.ids[string(b)] = id
 	a.strs = append(a.strs, sanitizeLabelValue(b))
 	return id
+}
+
+// internKey returns the shared string of aggregation key k.
+func (a *internTable) internKey(k []byte) string {
+	if key, ok := a.keys[string(k)]; ok {
+		return key
+	}
+	key := string(k)
+	a.keys[key] = key
+	return key
+}
+
+// newDay returns an empty day sized like the last complete one; last is the
+// day that was being filled, if any.
+func (a *internTable) newDay(last *dayAgg) *dayAgg {
+	if last != nil {
+		a.dayKeys = len(last.keys)
+	}
+	n := a.dayKeys
+	return &dayAgg{index: make(map[string]int32, n), keys: make([]string, 0, n), sums: make([]usageSum, 0, n)}
 }
 
 func (a *usageAgg) period(id string) *periodAgg {
@@ -190,14 +222,17 @@ func (a *usageAgg) add(p *periodAgg, row *apiclient.UsageRow) {
 		binary.LittleEndian.PutUint32(k[off+4*i:], a.intern(v))
 	}
 	day := dayIndex(row.Date)
-	d := p.days[day]
-	if d == nil {
-		d = &dayAgg{index: map[string]int32{}}
-		p.days[day] = d
+	d := a.lastDay
+	if day != a.lastDayIndex || d == nil || p != a.lastPeriod {
+		if d = p.days[day]; d == nil {
+			d = a.newDay(a.lastDay)
+			p.days[day] = d
+		}
+		a.lastPeriod, a.lastDay, a.lastDayIndex = p, d, day
 	}
 	i, ok := d.index[string(k)]
 	if !ok {
-		key := string(k)
+		key := a.internKey(k)
 		i = int32(len(d.sums))
 		d.index[key] = i
 		d.keys = append(d.keys, key)

@@ -24,20 +24,24 @@ import (
 // a key file pointed at something endless must not be read for ever.
 const maxKeyBytes = 64 << 10
 
-// bearerKey authorizes requests with an EA API key.
-type bearerKey string
+// bearerKey authorizes requests with an EA API key. It holds the header's
+// value, made once per call rather than once per page; net/http never
+// changes a header value it is given.
+type bearerKey struct{ header []string }
+
+func newBearerKey(key string) *bearerKey { return &bearerKey{header: []string{"bearer " + key}} }
 
 // Authorize implements transport.Authorizer.
-func (k bearerKey) Authorize(_ context.Context, req *http.Request) error {
-	req.Header.Set("Authorization", "bearer "+string(k))
+func (k *bearerKey) Authorize(_ context.Context, req *http.Request) error {
+	req.Header["Authorization"] = k.header
 	return nil
 }
 
 // String keeps the key out of anything that prints the value.
-func (bearerKey) String() string { return "[EA API key]" }
+func (*bearerKey) String() string { return "[EA API key]" }
 
 // GoString keeps the key out of %#v.
-func (bearerKey) GoString() string { return "[EA API key]" }
+func (*bearerKey) GoString() string { return "[EA API key]" }
 
 // authorizer reads the key for one call. Errors name the file or variable,
 // never the content.
@@ -46,7 +50,7 @@ func (c *Client) authorizer() (transport.Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bearerKey(key), nil
+	return newBearerKey(key), nil
 }
 
 func (c *Client) readKey() (string, error) {

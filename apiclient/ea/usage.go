@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
+	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -113,7 +115,8 @@ func (c *Client) usageJSON(ctx context.Context, q apiclient.UsageQuery, fn func(
 	if err != nil {
 		return err
 	}
-	p := &pager{c: c, auth: auth, dec: usagedec.New(q.TagKeys), fn: fn}
+	p := &pager{c: c, auth: auth, dec: usagedec.New(q.TagKeys), fn: fn, debug: level.Debug(c.cfg.Logger)}
+	p.check = p.checkPage
 	return conditionally(q, len(ranges), func(i int, ifNoneMatch string) (string, error) {
 		return p.run(ctx, ranges[i], ifNoneMatch)
 	})
@@ -123,11 +126,18 @@ func (c *Client) usageJSON(ctx context.Context, q apiclient.UsageQuery, fn func(
 // into buf and decoded before any of its rows is delivered, so that a
 // damaged page is fetched again without a row being delivered twice.
 type pager struct {
-	c    *Client
-	auth transport.Authorizer
-	dec  *usagedec.Decoder
-	fn   func(*apiclient.UsageRow) error
-	buf  bytes.Buffer
+	c     *Client
+	auth  transport.Authorizer
+	dec   *usagedec.Decoder
+	fn    func(*apiclient.UsageRow) error
+	debug log.Logger
+	buf   bytes.Buffer
+	// check is checkPage, bound once; it leaves the decoded page in rows,
+	// link and header. Together they spare each page a closure.
+	check  func(*transport.Response) error
+	rows   []apiclient.UsageRow
+	link   string
+	header http.Header
 }
 
 func (p *pager) firstURL(r usageRange) (string, error) {
@@ -163,7 +173,7 @@ func (p *pager) run(ctx context.Context, r usageRange, ifNoneMatch string) (stri
 		if page == 1 {
 			req.IfNoneMatch = ifNoneMatch
 		}
-		rows, link, header, err := p.fetch(ctx, req)
+		err := p.fetch(ctx, req)
 		if page == 1 && isNoData(err) {
 			return "", nil
 		}
@@ -171,32 +181,33 @@ func (p *pager) run(ctx context.Context, r usageRange, ifNoneMatch string) (stri
 			return "", err
 		}
 		if page == 1 {
-			etag = header.Get("ETag")
+			etag = p.header.Get("ETag")
 		}
-		level.Debug(p.c.cfg.Logger).Log("msg", "usage page", "endpoint", apiclient.EndpointUsageDetails, "page", page, "rows", len(rows))
-		if err := p.deliver(rows, r); err != nil {
+		p.debug.Log("msg", "usage page", "endpoint", apiclient.EndpointUsageDetails, "page", page, "rows", len(p.rows))
+		if err := p.deliver(p.rows, r); err != nil {
 			return "", err
 		}
-		if next, err = resolveLink(next, link); err != nil {
+		if next, err = resolveLink(next, p.link); err != nil {
 			return "", err
 		}
 	}
 	return etag, nil
 }
 
-// fetch reads and decodes one page; its rows are valid until the next call.
-func (p *pager) fetch(ctx context.Context, req transport.Request) ([]apiclient.UsageRow, string, http.Header, error) {
-	var rows []apiclient.UsageRow
-	var link string
-	var header http.Header
-	req.Check = func(res *transport.Response) error {
-		var err error
-		rows, link, err = p.decode(res)
-		header = res.Header
-		return err
-	}
+// fetch reads and decodes one page into p.rows, p.link and p.header; the
+// rows are valid until the next call.
+func (p *pager) fetch(ctx context.Context, req transport.Request) error {
+	p.rows, p.link, p.header = nil, "", nil
+	req.Check = p.check
 	_, err := p.c.tr.Do(ctx, req, &p.buf)
-	return rows, link, header, err
+	return err
+}
+
+func (p *pager) checkPage(res *transport.Response) error {
+	var err error
+	p.rows, p.link, err = p.decode(res)
+	p.header = res.Header
+	return err
 }
 
 func (p *pager) decode(res *transport.Response) ([]apiclient.UsageRow, string, error) {
@@ -245,10 +256,14 @@ func (p *pager) deliver(rows []apiclient.UsageRow, r usageRange) error {
 }
 
 // resolveLink resolves a nextLink (absolute in practice) against the page
-// it came from; "" ends the listing.
+// it came from; "" ends the listing. An absolute http(s) link is taken as
+// it is: the transport checks its host before anything is sent.
 func resolveLink(pageURL, link string) (string, error) {
 	if link == "" {
 		return "", nil
+	}
+	if hasPrefixFold(link, "https://") || hasPrefixFold(link, "http://") {
+		return link, nil
 	}
 	base, err := url.Parse(pageURL)
 	if err != nil {
@@ -264,5 +279,22 @@ func resolveLink(pageURL, link string) (string, error) {
 // isHTML reports an HTML page by its content type or first byte.
 func isHTML(contentType string, body []byte) bool {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	return bytes.HasPrefix(trimmed, []byte("<")) || bytes.Contains(bytes.ToLower([]byte(contentType)), []byte("html"))
+	return bytes.HasPrefix(trimmed, []byte("<")) || containsFold(contentType, "html")
+}
+
+// hasPrefixFold reports whether s starts with the lower-case ASCII prefix,
+// ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// containsFold reports whether s holds the lower-case ASCII word, ignoring
+// case, without the copy strings.ToLower makes.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
 }

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-kit/log/level"
-
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 )
 
@@ -71,7 +69,7 @@ func (c *Client) send(ctx, actx context.Context, r Request, n int) (*http.Respon
 func (c *Client) observe(r Request, attempt, code int, start time.Time) {
 	d := c.cfg.Now().Sub(start)
 	c.cfg.Observer.ObserveRequest(r.Endpoint, code, d)
-	level.Debug(c.logger).Log("msg", "API request", "method", r.Method, "endpoint", r.Endpoint,
+	c.debug.Log("msg", "API request", "method", r.Method, "endpoint", r.Endpoint,
 		"status", code, "duration", d, "attempt", attempt)
 }
 

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-kit/log/level"
-
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 )
 
@@ -46,7 +44,7 @@ func (c *Client) retry(ctx context.Context, r Request, attempt func(n int) *fail
 			return err
 		}
 		c.cfg.Observer.ObserveRetry(r.Endpoint, f.reason)
-		level.Debug(c.logger).Log("msg", "retrying API request", "endpoint", r.Endpoint,
+		c.debug.Log("msg", "retrying API request", "endpoint", r.Endpoint,
 			"reason", f.reason, "wait", wait, "attempt", n)
 		if err := c.cfg.Sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%s: waiting to retry: %w (after: %w)", r.Endpoint, err, f.err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 )
@@ -82,9 +83,15 @@ type Client struct {
 	cfg    Config
 	origin string
 	http   *http.Client
-	logger log.Logger
+	// debug is the logger at debug level, made once: a usage listing logs
+	// every page.
+	debug log.Logger
 	// retryHeaders is RetryAfterHeaders then Retry-After.
 	retryHeaders []string
+	// acceptJSON and userAgent are header values shared by every request
+	// (net/http never changes a value it is given), so that a page costs no
+	// allocation for them.
+	acceptJSON, userAgent []string
 }
 
 // Request describes one API call.
@@ -133,8 +140,12 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("transport: base URL with a host is required")
 	}
 	cfg = withDefaults(cfg)
-	c := &Client{cfg: cfg, origin: originOf(cfg.BaseURL), logger: cfg.Logger,
-		retryHeaders: append(slices.Clone(cfg.RetryAfterHeaders), "Retry-After")}
+	c := &Client{cfg: cfg, origin: originOf(cfg.BaseURL), debug: level.Debug(cfg.Logger),
+		retryHeaders: append(slices.Clone(cfg.RetryAfterHeaders), "Retry-After"),
+		acceptJSON:   []string{"application/json"}}
+	if cfg.UserAgent != "" {
+		c.userAgent = []string{cfg.UserAgent}
+	}
 	c.http = c.buildHTTPClient()
 	return c, nil
 }
@@ -235,16 +246,16 @@ func (c *Client) newRequest(ctx context.Context, r Request) (*http.Request, stri
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: building request: %w", r.Endpoint, errors.Unwrap(err))
 	}
-	accept := r.Accept
-	if accept == "" {
-		accept = "application/json"
+	if r.Accept == "" {
+		req.Header["Accept"] = c.acceptJSON
+	} else {
+		req.Header.Set("Accept", r.Accept)
 	}
-	req.Header.Set("Accept", accept)
 	if r.IfNoneMatch != "" {
 		req.Header.Set("If-None-Match", r.IfNoneMatch)
 	}
-	if c.cfg.UserAgent != "" {
-		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if c.userAgent != nil {
+		req.Header["User-Agent"] = c.userAgent
 	}
 	if r.Auth == nil {
 		return req, "", nil
