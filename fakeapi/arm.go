@@ -51,7 +51,7 @@ func (o *ARMOptions) setDefaults(seed uint64) {
 	if o.ClientSecret == "" {
 		// Shaped like an Entra secret value: 40 characters with a "~".
 		h := appendHex(appendHex(nil, hash2(seed, domARMCredential, 3, 0)), hash2(seed, domARMCredential, 3, 1))
-		o.ClientSecret = "Fk8Q~" + string(h) + "abcdefghijklmnopqrstuvw"[:3]
+		o.ClientSecret = "Fk8Q~" + string(h) + "Zq0"
 	}
 	if o.TokenLifetime <= 0 {
 		o.TokenLifetime = 3599 * time.Second
