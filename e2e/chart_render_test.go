@@ -40,15 +40,17 @@ func helmBinary(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("helm is not on PATH and `go env` failed (%v): install helm with `%s`", err, helmInstall)
 	}
+	// One line each, GOBIN first; either may be empty.
+	lines := strings.SplitN(string(out), "\n", 3)
 	var candidates []string
-	for i, dir := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if dir = strings.TrimSpace(dir); dir == "" {
-			continue
+	if len(lines) >= 2 {
+		if gobin := strings.TrimSpace(lines[0]); gobin != "" {
+			candidates = append(candidates, filepath.Join(gobin, "helm"))
 		}
-		if i == 1 { // GOPATH: its bin directory
-			dir = filepath.Join(strings.Split(dir, string(os.PathListSeparator))[0], "bin")
+		if gopath := strings.TrimSpace(lines[1]); gopath != "" {
+			first := strings.Split(gopath, string(os.PathListSeparator))[0]
+			candidates = append(candidates, filepath.Join(first, "bin", "helm"))
 		}
-		candidates = append(candidates, filepath.Join(dir, "helm"))
 	}
 	for _, path := range candidates {
 		if info, err := os.Stat(path); err == nil && !info.IsDir() {
