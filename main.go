@@ -120,13 +120,14 @@ func run(args []string, stderr io.Writer) int {
 	defer stop()
 
 	var cfg *config.Config
+	var armTweak func(*arm.Config)
 	if f.demo {
-		d, err := startDemo(ctx, logger)
+		d, err := startDemo(ctx, logger, f.source)
 		if err != nil {
 			return fail(fmt.Errorf("demo: %w", err))
 		}
 		defer d.close()
-		cfg = d.cfg
+		cfg, armTweak = d.cfg, d.tweakARM
 	} else if cfg, err = loadConfig(f); err != nil {
 		return fail(err)
 	}
@@ -150,7 +151,7 @@ func run(args []string, stderr io.Writer) int {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	exp := collector.New(ctx, collector.Options{
-		NewSource: newSource, Interval: f.refresh, Logger: logger, Registerer: reg,
+		NewSource: sourceFactory(armTweak), Interval: f.refresh, Logger: logger, Registerer: reg,
 	})
 	defer exp.Stop()
 	reg.MustRegister(exp)
@@ -308,19 +309,27 @@ func checkCredentials(cfg *config.Config) error {
 	return nil
 }
 
-// newSource makes an enrollment's data source.
-func newSource(e config.Enrollment, obs apiclient.Observer, logger log.Logger) (apiclient.Source, error) {
-	logger = log.With(logger, "enrollment", e.Enrollment)
-	switch e.Source {
-	case config.SourceEA:
-		return ea.New(ea.Config{
-			BaseURL: e.BaseURL, Enrollment: e.Enrollment, KeyFile: e.APIKeyFile,
-			Observer: obs, Logger: logger,
-		})
-	case config.SourceARM:
-		return arm.New(armConfig(e, obs, logger))
+// sourceFactory makes each enrollment's data source. armTweak, when not nil,
+// adjusts the arm client's configuration (the demo's trusts its simulated
+// API and polls it faster).
+func sourceFactory(armTweak func(*arm.Config)) collector.SourceFactory {
+	return func(e config.Enrollment, obs apiclient.Observer, logger log.Logger) (apiclient.Source, error) {
+		logger = log.With(logger, "enrollment", e.Enrollment)
+		switch e.Source {
+		case config.SourceEA:
+			return ea.New(ea.Config{
+				BaseURL: e.BaseURL, Enrollment: e.Enrollment, KeyFile: e.APIKeyFile,
+				Observer: obs, Logger: logger,
+			})
+		case config.SourceARM:
+			c := armConfig(e, obs, logger)
+			if armTweak != nil {
+				armTweak(&c)
+			}
+			return arm.New(c)
+		}
+		return nil, fmt.Errorf("source %q is not supported", e.Source)
 	}
-	return nil, fmt.Errorf("source %q is not supported", e.Source)
 }
 
 // armConfig maps an enrollment's configuration onto the arm client's.

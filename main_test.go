@@ -200,6 +200,34 @@ func TestDemoShowsEveryContractMetric(t *testing.T) {
 	}
 }
 
+func TestDemoARMSource(t *testing.T) {
+	p := startExporter(t, nil, "--demo", "--source=arm")
+	mfs := p.waitUp(t, 60*time.Second)
+	for _, name := range contractMetrics {
+		if name == "azure_ea_api_key_expiry_timestamp_seconds" {
+			continue // an Entra ID token, not an EA key
+		}
+		if mf := mfs[name]; mf == nil || len(mf.Metric) == 0 {
+			t.Errorf("--demo --source=arm does not show %s", name)
+		}
+	}
+	// Azure's own budgets come next to the configured ones.
+	budgets := map[string]bool{}
+	for _, m := range mfs["azure_ea_budget_amount"].GetMetric() {
+		for _, lp := range m.GetLabel() {
+			if lp.GetName() == "budget" {
+				budgets[lp.GetValue()] = true
+			}
+		}
+	}
+	if len(budgets) <= 3 {
+		t.Errorf("budgets %v: want the 3 configured ones and Azure's", budgets)
+	}
+	if mf := mfs["azure_ea_api_quota_remaining"]; mf == nil || len(mf.Metric) == 0 {
+		t.Error("no azure_ea_api_quota_remaining from the management API")
+	}
+}
+
 // writeKey writes key to a file only the owner can read.
 func writeKey(t *testing.T, key string) string {
 	t.Helper()
