@@ -264,12 +264,12 @@ func checkProbes(t *testing.T, c corev1.Container) {
 
 func checkResources(t *testing.T, c corev1.Container) {
 	t.Helper()
-	for what, q := range map[string]bool{
+	for what, set := range map[string]bool{
 		"requests.cpu":    !c.Resources.Requests.Cpu().IsZero(),
 		"requests.memory": !c.Resources.Requests.Memory().IsZero(),
 		"limits.memory":   !c.Resources.Limits.Memory().IsZero(),
 	} {
-		if !q {
+		if !set {
 			t.Errorf("resources.%s is not set", what)
 		}
 	}
