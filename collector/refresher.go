@@ -210,7 +210,7 @@ func (r *refresher) publishLocked() {
 	if ce, ok := r.src.(apiclient.CredentialExpirer); ok {
 		b.keyExpiry, b.hasKeyExpiry = ce.CredentialExpiry()
 	}
-	r.snap.Store(&snapshot{metrics: b.build(), status: status, updated: now})
+	r.snap.Store(&snapshot{metrics: presort(b.build()), status: status, updated: now})
 }
 
 // periodsAround returns the billing periods (yyyyMM) of the calendar month of
