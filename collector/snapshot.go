@@ -45,15 +45,16 @@ func (b *builder) build() []prometheus.Metric {
 }
 
 // pickCurrency takes the currency from the balance summary, else the price
-// sheet, else the configuration.
+// sheet, else the configuration. It becomes a label, so it is sanitized like
+// every other value from the API.
 func (b *builder) pickCurrency() string {
 	for _, p := range []string{b.cur, b.prev} {
 		if s := b.res.balances[p]; s != nil && s.Currency != "" {
-			return s.Currency
+			return sanitizeLabelValue([]byte(s.Currency))
 		}
 	}
 	if b.res.prices != nil && b.res.prices.currency != "" {
-		return b.res.prices.currency
+		return sanitizeLabelValue([]byte(b.res.prices.currency))
 	}
 	if b.cfg.Currency != "" {
 		return b.cfg.Currency

@@ -115,7 +115,7 @@ type usageAgg struct {
 // has been seen, aggregating it again into a new day allocates nothing.
 type internTable struct {
 	strs []string          // sanitized values by id
-	ids  map[string]uint32 // value (as sent by the API) -> id
+	ids  map[string]uint32 // sanitized value, or short value as sent by the API -> id
 	keys map[string]string // aggregation key -> the same, shared by every day
 	// dayKeys is the number of keys of the last day that was complete when
 	// a new one began: the size a new day's index is made with, so that
@@ -154,13 +154,25 @@ func (a *usageAgg) pos(d apiclient.Dimension) int {
 	return slices.Index(a.keyDims, d)
 }
 
+// intern returns the id of the label value that b becomes. Values that
+// become the same label value once sanitized share an id, so that no two
+// series end up with equal labels. b is kept as an alias only when short:
+// a hostile API grows the table by the label values it makes, not by the
+// bytes it sends.
 func (a *internTable) intern(b []byte) uint32 {
 	if id, ok := a.ids[string(b)]; ok {
 		return id
 	}
-	id := uint32(len(a.strs))
-	a.ids[string(b)] = id
-	a.strs = append(a.strs, sanitizeLabelValue(b))
+	s := sanitizeLabelValue(b)
+	id, ok := a.ids[s]
+	if !ok {
+		id = uint32(len(a.strs))
+		a.ids[s] = id
+		a.strs = append(a.strs, s)
+	}
+	if len(b) <= maxLabelValueLen {
+		a.ids[string(b)] = id
+	}
 	return id
 }
 
