@@ -46,7 +46,9 @@ type usageSum struct{ cost, qty sum }
 // the order their keys first appeared in the API's answer, so that every
 // later sum over them runs in the same order and gives the same bits.
 type dayAgg struct {
-	index map[string]int32 // key -> position in keys and sums
+	// index maps a key to its position in keys and sums while rows are
+	// added; nil once the day is closed (see usageAgg.openDay).
+	index map[string]int32
 	keys  []string
 	sums  []usageSum
 	// credit is the cost that draws on the prepaid credit (not billed
@@ -106,6 +108,40 @@ type usageAgg struct {
 	lastPeriod   *periodAgg
 	lastDayIndex int32
 	lastDay      *dayAgg
+	// open are the days whose index is kept, the last used last; reopened
+	// counts the days whose index had to be built again.
+	open     []*dayAgg
+	reopened int
+}
+
+// A day's index is only needed while its rows arrive, and the API sends
+// rows day by day: days older than the last maxOpenDays drop their index,
+// a good part of the memory a day holds. Should a day's rows come back after it
+// was closed, its index is rebuilt from its keys; after maxReopens of
+// those (rows not in date order), days stay open.
+const (
+	maxOpenDays = 2
+	maxReopens  = 8
+)
+
+// openDay makes d the most recently used open day, rebuilding its index if
+// it was closed, and closes the oldest open day when there are too many.
+func (a *usageAgg) openDay(d *dayAgg) {
+	if d.index == nil {
+		d.index = make(map[string]int32, len(d.keys))
+		for i, k := range d.keys {
+			d.index[k] = int32(i)
+		}
+		a.reopened++
+	}
+	if i := slices.Index(a.open, d); i >= 0 {
+		a.open = append(a.open[:i], a.open[i+1:]...)
+	}
+	a.open = append(a.open, d)
+	if len(a.open) > maxOpenDays && a.reopened <= maxReopens {
+		a.open[0].index = nil
+		a.open = append(a.open[:0], a.open[1:]...)
+	}
 }
 
 // internTable maps label values to small ids, and aggregation keys to one
@@ -240,6 +276,7 @@ func (a *usageAgg) add(p *periodAgg, row *apiclient.UsageRow) {
 			d = a.newDay(a.lastDay)
 			p.days[day] = d
 		}
+		a.openDay(d)
 		a.lastPeriod, a.lastDay, a.lastDayIndex = p, d, day
 	}
 	i, ok := d.index[string(k)]
