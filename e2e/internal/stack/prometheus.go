@@ -14,9 +14,9 @@ type PrometheusConfig struct {
 	Job string
 	// Target is the host:port scraped.
 	Target string
-	// Interval is both the scrape and the rule evaluation interval, in
-	// seconds.
-	Interval int
+	// ScrapeInterval, also the scrape timeout, and EvalInterval, the rule
+	// evaluation interval, are in seconds.
+	ScrapeInterval, EvalInterval int
 	// RuleFiles are loaded as they are.
 	RuleFiles []string
 	// Alertmanager is the host:port alerts are sent to.
@@ -29,9 +29,9 @@ func StartPrometheus(t testing.TB, c PrometheusConfig) *proc.Process {
 	dir := t.TempDir()
 	cfg := map[string]any{
 		"global": map[string]any{
-			"scrape_interval":     duration(c.Interval),
-			"scrape_timeout":      duration(c.Interval),
-			"evaluation_interval": duration(c.Interval),
+			"scrape_interval":     duration(c.ScrapeInterval),
+			"scrape_timeout":      duration(c.ScrapeInterval),
+			"evaluation_interval": duration(c.EvalInterval),
 		},
 		"rule_files": c.RuleFiles,
 		"alerting": map[string]any{
