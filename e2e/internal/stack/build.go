@@ -29,4 +29,3 @@ func BuildExporter(ctx context.Context, moduleDir, outDir string) (string, error
 	}
 	return bin, nil
 }
-
