@@ -59,5 +59,5 @@ func (b *builder) periods() {
 }
 
 func (b *builder) gauge(d *prometheus.Desc, v float64, labels ...string) {
-	b.out = append(b.out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
+	b.out = append(b.out, b.gauges.gauge(d, v, labels...))
 }

@@ -23,7 +23,8 @@ type builder struct {
 	keyExpiry    time.Time
 	hasKeyExpiry bool
 
-	out []prometheus.Metric
+	gauges gaugeMaker
+	out    []prometheus.Metric
 	// budgetsDone says the configured budgets were emitted (they need usage
 	// data).
 	budgetsDone bool
