@@ -276,6 +276,9 @@ func TestNothingBeforeFirstRefresh(t *testing.T) {
 	if n := testutil.CollectAndCount(c, "azure_ea_usage_cost"); n != 0 {
 		t.Errorf("%d usage series before the first refresh", n)
 	}
+	if n := testutil.CollectAndCount(c, "azure_ea_refresh_success"); n != 0 {
+		t.Errorf("%d refresh_success series before the first refresh: unknown is not a failure", n)
+	}
 }
 
 func TestBudgets(t *testing.T) {

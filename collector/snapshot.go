@@ -74,8 +74,10 @@ func (b *builder) self() {
 		if !st.success {
 			up = 0
 		}
-		b.gauge(b.d.refreshSuccess, boolValue(st.success), b.enrollment(), ds)
+		// Before its first refresh a dataset has no "last refresh": its
+		// success is unknown, not 0 (which would read as a failure).
 		if st.attempted {
+			b.gauge(b.d.refreshSuccess, boolValue(st.success), b.enrollment(), ds)
 			b.gauge(b.d.refreshDuration, st.duration.Seconds(), b.enrollment(), ds)
 		}
 		if !st.lastSuccess.IsZero() {
