@@ -62,6 +62,7 @@ func sanitize(s, secret, rawURL string) string {
 		s = redact(s, u.RawQuery)
 		s = redact(s, u.Query().Encode())
 	}
+	s = redactPieces(s, secret)
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.IsSpace(r) {
 			return ' '
@@ -73,6 +74,42 @@ func sanitize(s, secret, rawURL string) string {
 		s = string([]rune(s)[:maxMessageRunes]) + "…"
 	}
 	return s
+}
+
+// minSecretPiece is the shortest run of a secret's characters that is
+// redacted where it appears without the rest: a server or proxy that echoes
+// part of the key (a header cut short, a key split across lines) must not
+// put that part in an error or a log.
+const minSecretPiece = 16
+
+// redactPieces replaces each stretch of s made of runs of at least
+// minSecretPiece characters of secret.
+func redactPieces(s, secret string) string {
+	if len(secret) < minSecretPiece || len(s) < minSecretPiece {
+		return s
+	}
+	pieces := make(map[string]struct{}, len(secret))
+	for i := 0; i+minSecretPiece <= len(secret); i++ {
+		pieces[secret[i:i+minSecretPiece]] = struct{}{}
+	}
+	var b strings.Builder
+	done, covered := 0, 0 // s[:done] is written; s[:covered] is a secret run
+	for i := 0; i+minSecretPiece <= len(s); i++ {
+		if _, ok := pieces[s[i:i+minSecretPiece]]; !ok {
+			continue
+		}
+		if i > covered || covered == 0 {
+			b.WriteString(s[done:i])
+			b.WriteString("[redacted]")
+		}
+		covered = i + minSecretPiece
+		done = covered
+	}
+	if done == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
+	return b.String()
 }
 
 // redact removes secret from s. Short values are left alone: they would
