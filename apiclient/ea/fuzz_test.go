@@ -1,7 +1,10 @@
 package ea
 
 import (
+	"net/http"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // The fuzz targets feed the decoders what a broken or hostile server might
@@ -16,6 +19,9 @@ func FuzzBillingPeriods(f *testing.F) {
 		`[]`, `{}`, `[1]`, `[{"billingPeriodId":[]}]`, `<html>`, "\ufeff[]",
 	} {
 		f.Add([]byte(seed))
+	}
+	for _, b := range fakeBodies(f, http.MethodGet, enrollmentPath("v2", "/billingperiods")) {
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		payload, err := jsonPayload("application/json", body)
@@ -45,6 +51,11 @@ func FuzzBalanceSummary(f *testing.F) {
 	} {
 		f.Add([]byte(seed), "201507")
 	}
+	for _, path := range []string{"/balancesummary", "/billingPeriods/202402/balancesummary"} {
+		for _, b := range fakeBodies(f, http.MethodGet, enrollmentPath("v3", path)) {
+			f.Add(b, "202402")
+		}
+	}
 	f.Fuzz(func(t *testing.T, body []byte, period string) {
 		payload, err := jsonPayload("application/json", body)
 		if err != nil {
@@ -63,6 +74,9 @@ func FuzzReportStatus(f *testing.F) {
 		`{"status":"2","blobPath":null}`, `{"status":2.5}`, `{"status":[1]}`, `[]`, `{}`,
 	} {
 		f.Add([]byte(seed))
+	}
+	for _, b := range fakeReportBodies(f) {
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		payload, err := jsonPayload("application/json", body)
@@ -87,6 +101,9 @@ func FuzzMarketplace(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	for _, b := range fakeBodies(f, http.MethodGet, enrollmentPath("v3", "/billingPeriods/202402/marketplacecharges")) {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		payload, err := jsonPayload("application/json", body)
 		if err != nil {
@@ -95,6 +112,41 @@ func FuzzMarketplace(f *testing.F) {
 		charges, err := decodeMarketplace(payload)
 		if err != nil && charges != nil {
 			t.Fatal("charges and an error")
+		}
+	})
+}
+
+// FuzzPriceSheet: the price sheet decoder never panics, returns items only
+// without error, and keeps every string it returns valid UTF-8 (JSON
+// decoding replaces invalid bytes).
+func FuzzPriceSheet(f *testing.F) {
+	for _, seed := range []string{
+		`[{"meterId":"m","meterName":"n","partNumber":"p","unitOfMeasure":"1 Hour","unitPrice":"0.5","includedQuantity":null,"currencyCode":"EUR "}]`,
+		`[null,{"unitPrice":{}}]`, `{"id":"x"}`, `[{"meterName":"\ud800"}]`, `[]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	for _, b := range fakeBodies(f, http.MethodGet, enrollmentPath("v3", "/billingPeriods/202402/pricesheet")) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		payload, err := jsonPayload("application/json", body)
+		if err != nil {
+			return
+		}
+		items, err := decodePriceSheet(payload)
+		if err != nil && items != nil {
+			t.Fatal("items and an error")
+		}
+		for _, it := range items {
+			for _, s := range []string{it.MeterID, it.MeterName, it.PartNumber, it.UnitOfMeasure, it.Currency} {
+				if !utf8.ValidString(s) {
+					t.Fatalf("invalid UTF-8 %q", s)
+				}
+			}
+			if it.Currency != strings.TrimSpace(it.Currency) {
+				t.Fatalf("currency %q not trimmed", it.Currency)
+			}
 		}
 	})
 }
