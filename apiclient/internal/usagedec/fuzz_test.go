@@ -36,6 +36,10 @@ func FuzzPage(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	pages, _ := fakeUsageBodies(f)
+	for _, p := range pages {
+		f.Add(p)
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rows, next, err := New(fuzzTagKeys).Page(body)
 		if err != nil {
@@ -113,6 +117,10 @@ func FuzzCSV(f *testing.F) {
 	f.Add([]byte("\uFEFF" + armHeader + "D,A,o,s,S,rg,loc,05/13/2023,P,M,MS,id,N,R,U,1,1,2.5,CC,CS,RI,\"\"\"env\"\":\"\"x\"\"\"\r\n"))
 	f.Add([]byte("Usage Data Extract\n"))
 	f.Add([]byte("Date,Cost\n\"a\"b\"\",\"1\n"))
+	_, csvs := fakeUsageBodies(f)
+	for _, c := range csvs {
+		f.Add(c)
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, schema := range []*CSVSchema{EASchema, ARMSchema} {
 			dec := New(fuzzTagKeys)
