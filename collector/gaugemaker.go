@@ -34,18 +34,18 @@ type pairLayout struct {
 type sharedGauge struct {
 	desc   *prometheus.Desc
 	labels []*dto.LabelPair
-	value  float64
+	gauge  *dto.Gauge
 }
 
 // Desc implements prometheus.Metric.
 func (g *sharedGauge) Desc() *prometheus.Desc { return g.desc }
 
 // Write implements prometheus.Metric. Like a const metric's, it hands out
-// its label pairs themselves: readers of a dto.Metric do not change it.
+// its label pairs and value themselves, so that a scrape allocates nothing
+// for it: readers of a dto.Metric do not change it.
 func (g *sharedGauge) Write(out *dto.Metric) error {
-	v := g.value
 	out.Label = g.labels
-	out.Gauge = &dto.Gauge{Value: &v}
+	out.Gauge = g.gauge
 	return nil
 }
 
@@ -69,7 +69,7 @@ func (m *gaugeMaker) gauge(d *prometheus.Desc, v float64, values ...string) prom
 		}
 		labels[i] = p
 	}
-	return &sharedGauge{desc: d, labels: labels, value: v}
+	return &sharedGauge{desc: d, labels: labels, gauge: &dto.Gauge{Value: &v}}
 }
 
 // pair returns the shared pair of name and value, or nil when the value is
