@@ -27,6 +27,12 @@ import (
 // DefaultBaseURL is the EA Reporting API's host.
 const DefaultBaseURL = "https://consumption.azure.com"
 
+// DefaultMaxBodyBytes bounds a JSON answer held in memory. A usage page of
+// 1000 rows is about 1.4 MB and a price sheet item about 350 bytes (64 MiB
+// hold some 190,000); a broken or hostile server must not make the exporter
+// hold more.
+const DefaultMaxBodyBytes = 64 << 20
+
 // EnvAPIKey is the environment variable that holds the key when no key file
 // is configured.
 const EnvAPIKey = "AZURE_EA_API_KEY"
@@ -57,7 +63,8 @@ type Config struct {
 	// PollInterval is the wait between polls of an asynchronous report
 	// (default 10s); ReportTimeout bounds the polling (default 1h).
 	PollInterval, ReportTimeout time.Duration
-	// MaxBodyBytes bounds a JSON body held in memory (default 256 MiB).
+	// MaxBodyBytes bounds a JSON body held in memory (default
+	// DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// MaxStreamBytes bounds a streamed CSV body (default 64 GiB).
 	MaxStreamBytes int64
@@ -128,6 +135,9 @@ func New(cfg Config) (*Client, error) {
 }
 
 func withDefaults(cfg Config) Config {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
 	if cfg.MaxPages <= 0 {
 		cfg.MaxPages = 10000
 	}
