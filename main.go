@@ -154,7 +154,9 @@ func run(args []string, stderr io.Writer) int {
 		NewSource: sourceFactory(armTweak), Interval: f.refresh, Logger: logger, Registerer: reg,
 	})
 	defer exp.Stop()
-	reg.MustRegister(exp)
+	// The Exporter's snapshots are served beside reg (not registered with
+	// it): gathered once per refresh, not at every scrape.
+	metrics := exp.Gatherer(reg)
 	rl := newReloader(f, exp, logger, reg)
 	if err := rl.apply(cfg); err != nil {
 		return fail(err)
@@ -163,7 +165,7 @@ func run(args []string, stderr io.Writer) int {
 	go rl.watchSIGHUP(ctx)
 
 	mux := http.NewServeMux()
-	mux.Handle(f.telemetryPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+	mux.Handle(f.telemetryPath, promhttp.HandlerFor(metrics, promhttp.HandlerOpts{
 		ErrorLog:            slog.NewLogLogger(slogger.Handler(), slog.LevelError),
 		MaxRequestsInFlight: 40,
 		Timeout:             30 * time.Second,
