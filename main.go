@@ -165,10 +165,12 @@ func run(args []string, stderr io.Writer) int {
 	go rl.watchSIGHUP(ctx)
 
 	mux := http.NewServeMux()
+	// No Timeout: a scrape is served from memory and cannot hang, and
+	// promhttp's timeout buffers the whole body of every scrape (tens of MB
+	// at 100k series, as many times as scrapes run at once).
 	mux.Handle(f.telemetryPath, promhttp.HandlerFor(metrics, promhttp.HandlerOpts{
 		ErrorLog:            slog.NewLogLogger(slogger.Handler(), slog.LevelError),
 		MaxRequestsInFlight: 40,
-		Timeout:             30 * time.Second,
 	}))
 	mux.Handle("/-/reload", rl)
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy.") })
