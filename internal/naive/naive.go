@@ -3,7 +3,8 @@
 // through the EA usage JSON with encoding/json, decodes every row into a
 // struct of all its fields, and sums the cost by the exporter's default
 // labels. It tolerates the API's quirks the way such a client must (numbers
-// as strings, nulls, "True" for true), and nothing more.
+// as strings, nulls, "True" for true), and nothing more. It streams (each
+// page is dropped once summed) or, with Sums.KeepRows, keeps every row.
 //
 // Only the benchmarks and the load test use it.
 package naive
@@ -141,12 +142,20 @@ type Sums struct {
 	Rows  int
 	Cost  float64
 	ByKey map[Key]float64
+	// KeepRows keeps every decoded row in Kept, as clients do that collect
+	// a listing before they process it (the ones that run out of memory on
+	// a large enrollment).
+	KeepRows bool
+	Kept     []Row
 }
 
 // Add sums the rows of p.
 func (s *Sums) Add(p *Page) {
 	if s.ByKey == nil {
 		s.ByKey = map[Key]float64{}
+	}
+	if s.KeepRows {
+		s.Kept = append(s.Kept, p.Data...)
 	}
 	for i := range p.Data {
 		r := &p.Data[i]
