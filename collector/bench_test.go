@@ -194,13 +194,23 @@ func BenchmarkDecodeAggregate(b *testing.B) {
 				b.Fatalf("%d rows aggregated, want %d", rows, benchRows)
 			}
 			b.ReportAllocs()
-			allocs := mallocs()
+			allocs, cpu := mallocs(), cpuTime()
 			for b.Loop() {
 				read()
 			}
 			b.ReportMetric(float64(mallocs()-allocs)/float64(b.N*benchRows), "allocs/row")
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRows), "ns/row")
+			reportPerRow(b, cpu)
 		})
+	}
+}
+
+// reportPerRow reports the wall and the CPU time per row since the CPU
+// time cpu0 was read. The ratios between benchmarks are best read from
+// cpu-ns/row on a busy machine.
+func reportPerRow(b *testing.B, cpu0 int64) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRows), "ns/row")
+	if cpu := cpuTime() - cpu0; cpu > 0 && cpu0 > 0 {
+		b.ReportMetric(float64(cpu)/float64(b.N*benchRows), "cpu-ns/row")
 	}
 }
 
@@ -215,6 +225,7 @@ func BenchmarkJSONValid(b *testing.B) {
 	env := newBenchEnv(b)
 	b.SetBytes(totalLen(env.pages))
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		for _, p := range env.pages {
 			if !json.Valid(p) {
@@ -222,7 +233,7 @@ func BenchmarkJSONValid(b *testing.B) {
 			}
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRows), "ns/row")
+	reportPerRow(b, cpu)
 }
 
 // BenchmarkEncodingJSONFull decodes the same pages with encoding/json into
@@ -232,6 +243,7 @@ func BenchmarkEncodingJSONFull(b *testing.B) {
 	env := newBenchEnv(b)
 	b.SetBytes(totalLen(env.pages))
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		rows := 0
 		for _, p := range env.pages {
@@ -245,5 +257,5 @@ func BenchmarkEncodingJSONFull(b *testing.B) {
 			b.Fatalf("%d rows", rows)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRows), "ns/row")
+	reportPerRow(b, cpu)
 }
