@@ -58,8 +58,10 @@ func serveFake(opts fakeapi.Options) (*fakeAPI, error) {
 
 func (f *fakeAPI) close() { f.srv.Close() }
 
-// writeSetup writes the fake's key and an exporter configuration for it.
-func writeSetup(work, name string, f *fakeAPI, dims []string) (string, error) {
+// writeSetup writes the fake's key and an exporter configuration for it:
+// the usage dimensions dims (nil: the default) and usage_method method
+// ("": the default).
+func writeSetup(work, name string, f *fakeAPI, dims []string, method string) (string, error) {
 	keyFile := filepath.Join(work, name+".key")
 	if err := os.WriteFile(keyFile, []byte(f.Key()), 0o600); err != nil {
 		return "", err
@@ -68,6 +70,9 @@ func writeSetup(work, name string, f *fakeAPI, dims []string) (string, error) {
 	fmt.Fprintf(&b, "enrollments:\n  - enrollment: %q\n    api_key_file: %q\n    base_url: %q\n", f.Enrollment(), keyFile, f.url)
 	if len(dims) > 0 {
 		fmt.Fprintf(&b, "    dimensions: [%s]\n", strings.Join(dims, ", "))
+	}
+	if method != "" {
+		fmt.Fprintf(&b, "    usage_method: %s\n", method)
 	}
 	cfg := filepath.Join(work, name+".yml")
 	return cfg, os.WriteFile(cfg, []byte(b.String()), 0o600)

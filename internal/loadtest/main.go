@@ -49,6 +49,7 @@ type options struct {
 	naive       bool
 	keep        bool
 	gzip        bool
+	method      string
 }
 
 func main() {
@@ -98,6 +99,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.exporterBin, "exporter", "", "exporter binary (default: go build of the module root)")
 	fs.BoolVar(&o.naive, "naive", true, "also run the naive client")
 	fs.BoolVar(&o.gzip, "gzip", true, "scrape with Accept-Encoding: gzip, as Prometheus does")
+	fs.StringVar(&o.method, "usage-method", "auto", "the exporter's usage_method for the refresh run: auto, json, csv or async")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (configuration, logs)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -39,6 +39,7 @@ type refreshResult struct {
 	exporterRows            float64
 	exporterCost            float64
 	naive                   []*naiveResult // streaming, then keeping the rows
+	method                  string
 	truthCost               float64
 }
 
@@ -63,7 +64,7 @@ func dataDays(opts fakeapi.Options) int {
 func refreshRun(ctx context.Context, o options, bin, work string) (*refreshResult, error) {
 	opts := fakeapi.Options{Departments: refreshDepartments, AccountsPerDepartment: refreshAccounts,
 		SubscriptionsPerAccount: refreshSubscriptions, PageSize: fakeapi.DefaultPageSize}
-	res := &refreshResult{days: dataDays(opts)}
+	res := &refreshResult{days: dataDays(opts), method: o.method}
 	if res.days == 0 {
 		return nil, fmt.Errorf("the fake has no usage days now")
 	}
@@ -80,7 +81,7 @@ func refreshRun(ctx context.Context, o options, bin, work string) (*refreshResul
 		res.rows += t.UsageRows
 		res.truthCost += t.UsageCost
 	}
-	cfg, err := writeSetup(work, "refresh", f, nil)
+	cfg, err := writeSetup(work, "refresh", f, nil, o.method)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +178,7 @@ func runNaive(ctx context.Context, f *fakeAPI, work string, keepRows bool, cur, 
 const mib = 1 << 20
 
 func (res *refreshResult) print(w io.Writer) {
-	fmt.Fprintf(w, "## Refresh: %d usage rows (%d days x %d rows), 2 periods\n\n", res.rows, res.days, res.rowsPerDay)
+	fmt.Fprintf(w, "## Refresh: %d usage rows (%d days x %d rows), 2 periods, usage_method %s\n\n", res.rows, res.days, res.rowsPerDay, res.method)
 	fmt.Fprintln(w, "| measure | value |")
 	fmt.Fprintln(w, "|---|---:|")
 	fmt.Fprintf(w, "| first refresh, usage_details (exporter's own timing) | %.2f s |\n", res.firstUsage.Seconds())
@@ -252,7 +253,7 @@ func scrapeRun(ctx context.Context, o options, bin, work string, target int) (*s
 	}
 	defer f.close()
 	name := fmt.Sprintf("scrape-%d", target)
-	cfg, err := writeSetup(work, name, f, scrapeDims)
+	cfg, err := writeSetup(work, name, f, scrapeDims, "")
 	if err != nil {
 		return nil, err
 	}
