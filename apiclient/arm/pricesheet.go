@@ -164,5 +164,18 @@ func readPriceFile(f *zip.File, fn func(*apiclient.PriceSheetItem) error) error 
 		return fmt.Errorf("%w: price sheet zip: %w", apiclient.ErrBadResponse, err)
 	}
 	defer rc.Close()
-	return readPriceCSV(io.LimitReader(rc, maxPriceFileBytes), fn)
+	return readPriceCSV(io.LimitReader(zipDamage{rc}, maxPriceFileBytes), fn)
+}
+
+// zipDamage marks the read errors of a file in the zip (a bad checksum, a
+// corrupt deflate stream) as a damaged answer: the zip is in memory, so no
+// network is to blame.
+type zipDamage struct{ r io.Reader }
+
+func (z zipDamage) Read(p []byte) (int, error) {
+	n, err := z.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: price sheet zip: %w", apiclient.ErrBadResponse, err)
+	}
+	return n, err
 }
