@@ -69,7 +69,11 @@ func (c *Client) send(ctx, actx context.Context, r Request, n int) (*http.Respon
 func (c *Client) observe(r Request, attempt, code int, start time.Time) {
 	d := c.cfg.Now().Sub(start)
 	c.cfg.Observer.ObserveRequest(r.Endpoint, code, d)
-	c.debug.Log("msg", "API request", "method", r.Method, "endpoint", r.Endpoint,
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	c.debug.Log("msg", "API request", "method", method, "endpoint", r.Endpoint,
 		"status", code, "duration", d, "attempt", attempt)
 }
 
