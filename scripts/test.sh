@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of azure-ea-exporter: formatting, vet, the Go tests with the
-# race detector (unit, golden, binary, fuzz seeds), the promtool rule tests and
+# race detector (unit, golden, binary, fuzz seeds, the short chaos soak), a
+# short fuzzing run of every fuzz target, the promtool rule tests and
 # the end-to-end tests with real Prometheus and Alertmanager, and the static
 # build that the Dockerfile makes.
 #
@@ -61,6 +62,9 @@ go vet ./...
 
 say "go test -race (main module)"
 go test -race -count=1 -timeout 15m ./...
+
+say "fuzzing: every target for 3 s (./scripts/fuzz.sh 60 for a longer run)"
+bash scripts/fuzz.sh 3
 
 if [ -f e2e/go.mod ]; then
   say "go test (e2e module: dashboards, alerts, Prometheus and Alertmanager end to end)"
