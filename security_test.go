@@ -172,7 +172,7 @@ func TestKeyStaysHome(t *testing.T) {
 	t.Parallel()
 	expiry := time.Now().Add(90 * 24 * time.Hour).Truncate(time.Second)
 	key := fakeapi.NewJWTKey(expiry)
-	fake := fakeapi.New(fakeapi.Options{Keys: map[string]time.Time{key: expiry}})
+	fake := fakeapi.New(fakeapi.Options{RowsPerDay: 20, Keys: map[string]time.Time{key: expiry}})
 	foreign := newRecordingHost(t, http.NotFoundHandler())
 	fake.SetForeignBaseURL(foreign.URL)
 	elsewhere := newRecordingHost(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -204,7 +204,7 @@ func TestKeyStaysHome(t *testing.T) {
 	}
 	cfgFile := filepath.Join(dir, "c.yml")
 	writeConfig(t, cfgFile, keyFile, api.URL, "")
-	p := startExporter(t, nil, "--config.file="+cfgFile, "--refresh.interval=2s", "--log.level=debug")
+	p := startExporter(t, nil, "--config.file="+cfgFile, "--refresh.interval=3s", "--log.level=debug")
 	waitFor(t, 60*time.Second, "a refused nextLink, then every dataset refreshed", func() bool {
 		refused, _ := sample(p, t, "azure_ea_api_refused_links_total", map[string]string{"endpoint": "usage_details"})
 		up, _ := sample(p, t, "azure_ea_up", nil)
@@ -302,12 +302,12 @@ func TestKeyRotation(t *testing.T) {
 	t.Parallel()
 	expiry := time.Now().Add(30 * 24 * time.Hour).Truncate(time.Second)
 	oldKey := fakeapi.NewJWTKey(expiry)
-	fake := fakeapi.New(fakeapi.Options{Keys: map[string]time.Time{oldKey: expiry}})
+	fake := fakeapi.New(fakeapi.Options{RowsPerDay: 20, Keys: map[string]time.Time{oldKey: expiry}})
 	api := httptest.NewServer(fake)
 	defer api.Close()
 	keyFile := writeKey(t, oldKey)
 	p := startExporter(t, nil, "--ea.enrollment="+fakeapi.DefaultEnrollment, "--ea.api-key-file="+keyFile,
-		"--ea.base-url="+api.URL, "--usage.dimensions=department", "--refresh.interval=2s")
+		"--ea.base-url="+api.URL, "--usage.dimensions=department", "--refresh.interval=3s")
 	p.waitUp(t, 60*time.Second)
 	lastSuccess := func() float64 {
 		v, _ := sample(p, t, "azure_ea_refresh_last_success_timestamp_seconds", map[string]string{"dataset": "balance_summary"})
