@@ -135,13 +135,6 @@ func (s *supervisor) stop(timeout time.Duration) error {
 	}
 }
 
-// pid returns the current process's id.
-func (s *supervisor) pid() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cmd.Process.Pid
-}
-
 func (s *supervisor) restartCount() (int, []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

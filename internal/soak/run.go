@@ -39,27 +39,9 @@ func run(ctx context.Context, o options) (*report, error) {
 		return nil, err
 	}
 	defer api.close()
-	cfgFile := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(cfgFile, []byte(exporterConfig(api, o.dimensions)), 0o600); err != nil {
-		return nil, err
-	}
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
 	logs := newLogScanner(secrets)
-	sup := newSupervisor(bin, []string{
-		"--web.listen-address=" + addr, "--config.file=" + cfgFile, "--refresh.interval=" + o.refresh.String(),
-		"--log.level=debug", "--log.format=json",
-	}, logs)
-	if err := sup.start(); err != nil {
-		return nil, err
-	}
-	base := "http://" + addr
-	// The chaos starts once the exporter has refreshed every dataset
-	// against a healthy API, so that every run checks scrapes that have data.
-	if err := waitUp(ctx, base+"/metrics", time.Minute); err != nil {
-		_ = sup.stop(10 * time.Second)
+	sup, base, err := startExporter(ctx, o, bin, api, dir, logs)
+	if err != nil {
 		return nil, err
 	}
 	progress(o, fmt.Sprintf("soaking for %s: %d scrapers, fault rate %.2f, %d data versions", o.duration, o.scrapers, o.faultRate, len(api.versions)))
@@ -79,6 +61,34 @@ func run(ctx context.Context, o options) (*report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// startExporter writes the exporter's configuration, starts it under a
+// supervisor and waits until it has refreshed every dataset against a
+// healthy API: the chaos starts then, so that every run checks scrapes
+// that have data. It returns the supervisor and the exporter's base URL.
+func startExporter(ctx context.Context, o options, bin string, api *simulatedAPI, dir string, logs *logScanner) (*supervisor, string, error) {
+	cfgFile := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(cfgFile, []byte(exporterConfig(api, o.dimensions)), 0o600); err != nil {
+		return nil, "", err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, "", err
+	}
+	sup := newSupervisor(bin, []string{
+		"--web.listen-address=" + addr, "--config.file=" + cfgFile, "--refresh.interval=" + o.refresh.String(),
+		"--log.level=debug", "--log.format=json",
+	}, logs)
+	if err := sup.start(); err != nil {
+		return nil, "", err
+	}
+	base := "http://" + addr
+	if err := waitUp(ctx, base+"/metrics", time.Minute); err != nil {
+		_ = sup.stop(10 * time.Second)
+		return nil, "", err
+	}
+	return sup, base, nil
 }
 
 // soak runs the scrapers, the faults, the clock, the key churn and the
