@@ -178,7 +178,9 @@ func run(args []string, stderr io.Writer) int {
 	mux.Handle("/", collector.LandingPage(exp, collector.LandingOptions{
 		Name: programName, Version: version.Info(), MetricsPath: f.telemetryPath, Demo: f.demo,
 	}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// WriteTimeout bounds a scrape that reads too slowly; promhttp's own
+	// Timeout is not used because it buffers every scrape's whole body.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- web.ListenAndServe(srv, f.web, slogger) }()
 	select {
