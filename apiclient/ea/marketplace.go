@@ -25,6 +25,14 @@ type marketplaceJSON struct {
 // (yyyyMM), or of the current period when period is "". A 400 or 404 is
 // "no data". The whole list is decoded before the first call of fn.
 func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(*apiclient.MarketplaceCharge) error) error {
+	return streamPeriodList(ctx, c, apiclient.EndpointMarketplaceCharges, "marketplacecharges", period, decodeMarketplace, fn)
+}
+
+// streamPeriodList reads one of the bare, unpaged per-period arrays
+// (marketplace charges, price sheet) through the ETag cache, decodes it
+// whole, so that a damaged answer delivers nothing, and streams its records
+// to fn. A 400 or 404 is "no data".
+func streamPeriodList[T any](ctx context.Context, c *Client, endpoint, route, period string, decode func([]byte) ([]T, error), fn func(*T) error) error {
 	path, err := periodPath(period)
 	if err != nil {
 		return err
@@ -33,10 +41,10 @@ func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(
 	if err != nil {
 		return err
 	}
-	var charges []apiclient.MarketplaceCharge
-	err = c.getCachedJSON(ctx, apiclient.EndpointMarketplaceCharges, c.apiURL("v3", path+"/marketplacecharges", nil), 0, auth,
+	var items []T
+	err = c.getCachedJSON(ctx, endpoint, c.apiURL("v3", path+"/"+route, nil), 0, auth,
 		func(payload []byte) error {
-			charges, err = decodeMarketplace(payload)
+			items, err = decode(payload)
 			return err
 		})
 	if isNoData(err) {
@@ -45,8 +53,8 @@ func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(
 	if err != nil {
 		return err
 	}
-	for i := range charges {
-		if err := fn(&charges[i]); err != nil {
+	for i := range items {
+		if err := fn(&items[i]); err != nil {
 			return err
 		}
 	}

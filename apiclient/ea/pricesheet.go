@@ -22,32 +22,7 @@ type priceSheetJSON struct {
 // period when period is "". A 400 or 404 is "no data". The whole sheet is
 // decoded before the first call of fn.
 func (c *Client) PriceSheet(ctx context.Context, period string, fn func(*apiclient.PriceSheetItem) error) error {
-	path, err := periodPath(period)
-	if err != nil {
-		return err
-	}
-	auth, err := c.authorizer()
-	if err != nil {
-		return err
-	}
-	var items []apiclient.PriceSheetItem
-	err = c.getCachedJSON(ctx, apiclient.EndpointPriceSheet, c.apiURL("v3", path+"/pricesheet", nil), 0, auth,
-		func(payload []byte) error {
-			items, err = decodePriceSheet(payload)
-			return err
-		})
-	if isNoData(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for i := range items {
-		if err := fn(&items[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return streamPeriodList(ctx, c, apiclient.EndpointPriceSheet, "pricesheet", period, decodePriceSheet, fn)
 }
 
 // decodePriceSheet decodes the bare price sheet array.
