@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of azure-ea-exporter: formatting, vet, the Go tests with the
-# race detector (unit, golden, binary, fuzz seeds, the short chaos soak), a
-# fuzz targets' seed corpora, the promtool rule tests and
+# race detector (unit, golden, binary, the fuzz targets' seed corpora, the
+# short chaos soak), the promtool rule tests and
 # the end-to-end tests with real Prometheus and Alertmanager, and the static
 # build that the Dockerfile makes.
 #
