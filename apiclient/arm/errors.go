@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/flex"
 )
 
 // maxMessageRunes bounds a message taken from another library or server.
@@ -73,10 +73,4 @@ func shorten(s, secret string) string {
 }
 
 // quoteShort quotes the start of s for an error message.
-func quoteShort(s string) string {
-	const keep = 40
-	if len(s) > keep {
-		return strconv.Quote(s[:keep]) + "…"
-	}
-	return strconv.Quote(s)
-}
+func quoteShort(s string) string { return flex.QuoteShort(s) }

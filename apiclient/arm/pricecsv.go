@@ -104,7 +104,7 @@ func readPriceCSV(r io.Reader, fn func(*apiclient.PriceSheetItem) error) error {
 // item fills it from rec and says whether the row is a price.
 func (p *priceColumns) item(rec []string, it *apiclient.PriceSheetItem) bool {
 	var price, included flexFloat
-	if price.parse(false, field(rec, p.unitPrice)) != nil || included.parse(false, field(rec, p.included)) != nil {
+	if price.Parse(false, field(rec, p.unitPrice)) != nil || included.Parse(false, field(rec, p.included)) != nil {
 		return false
 	}
 	meterID := strings.TrimSpace(field(rec, p.meterID))
