@@ -222,7 +222,7 @@ func withDefaults(cfg Config) Config {
 		cfg.now = time.Now
 	}
 	if cfg.sleep == nil {
-		cfg.sleep = sleepContext
+		cfg.sleep = transport.Sleep
 	}
 	if cfg.getenv == nil {
 		cfg.getenv = os.Getenv
@@ -233,17 +233,6 @@ func withDefaults(cfg Config) Config {
 func setDuration(d *time.Duration, def time.Duration) {
 	if *d <= 0 {
 		*d = def
-	}
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 

@@ -157,7 +157,7 @@ func withDefaults(cfg Config) Config {
 		cfg.now = time.Now
 	}
 	if cfg.sleep == nil {
-		cfg.sleep = sleepContext
+		cfg.sleep = transport.Sleep
 	}
 	if cfg.getenv == nil {
 		cfg.getenv = os.Getenv
@@ -166,17 +166,6 @@ func withDefaults(cfg Config) Config {
 		cfg.cacheBytes = defaultCacheBytes
 	}
 	return cfg
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func validEnrollment(e string) error {

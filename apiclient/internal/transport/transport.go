@@ -177,7 +177,7 @@ func withDefaults(cfg Config) Config {
 		cfg.Logger = log.NewNopLogger()
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleepContext
+		cfg.Sleep = Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -191,7 +191,8 @@ func setDuration(d *time.Duration, def time.Duration) {
 	}
 }
 
-func sleepContext(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx ends (then it returns ctx's error).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
