@@ -247,3 +247,16 @@ type Budget struct {
 	// Currency is the ISO currency code of the amounts, trimmed.
 	Currency string
 }
+
+// RetryConfig configures the retries of 429, 5xx, timeouts, network errors
+// and truncated bodies, for either source's client.
+type RetryConfig struct {
+	// MaxAttempts is the number of attempts of one request (default 5).
+	MaxAttempts int
+	// BackoffBase and BackoffMax bound the exponential backoff with full
+	// jitter used when the API names no wait (defaults 1s and 30s).
+	BackoffBase, BackoffMax time.Duration
+	// MaxWait is the longest wait a retry-after header may ask for; a
+	// longer one fails at once (default 5m).
+	MaxWait time.Duration
+}
