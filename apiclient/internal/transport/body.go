@@ -165,7 +165,7 @@ func (c *Client) Open(ctx context.Context, r Request) (*Stream, error) {
 	var s *Stream
 	err := c.retry(ctx, r, func(n int) *failure {
 		var f *failure
-		s, f = c.attemptStream(ctx, r, n)
+		s, f = c.attemptStream(ctx, r, n, c.cfg.MaxStreamBytes)
 		return f
 	})
 	if err != nil {
@@ -174,14 +174,53 @@ func (c *Client) Open(ctx context.Context, r Request) (*Stream, error) {
 	return s, nil
 }
 
-func (c *Client) attemptStream(ctx context.Context, r Request, n int) (*Stream, *failure) {
+// Consume sends r, retrying as Do does, and hands each 2xx answer to
+// consume, which reads its body as a stream (bounded like Do's, by
+// MaxBodyBytes or r.MaxBytes); the body is closed when consume returns.
+// Request.Check sees the start of the body first, as with Open. When
+// consume fails reading the body (truncated, timed out) or returns an error
+// made with Damaged, the request is retried as a damaged buffered body is:
+// consume must undo what it did with a failed attempt's body before it
+// returns. Any other error from consume is returned at once.
+//
+// It reads a large answer without holding it: the caller decodes as the
+// bytes arrive.
+func (c *Client) Consume(ctx context.Context, r Request, consume func(*Stream) error) error {
+	if err := c.admit(r); err != nil {
+		return err
+	}
+	limit := c.cfg.MaxBodyBytes
+	if r.MaxBytes > 0 && r.MaxBytes < limit {
+		limit = r.MaxBytes
+	}
+	return c.retry(ctx, r, func(n int) *failure {
+		s, f := c.attemptStream(ctx, r, n, limit)
+		if f != nil {
+			return f
+		}
+		err := consume(s)
+		s.Body.Close()
+		if err == nil {
+			return nil
+		}
+		var se *streamError
+		if errors.As(err, &se) {
+			return &failure{err: err, reason: se.reason}
+		}
+		return checkFailure(r.Endpoint, err)
+	})
+}
+
+// attemptStream sends one attempt of r and returns its body as a stream of
+// at most limit bytes.
+func (c *Client) attemptStream(ctx context.Context, r Request, n int, limit int64) (*Stream, *failure) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	resp, start, f := c.send(ctx, actx, r, n)
 	if f != nil {
 		cancel()
 		return nil, f
 	}
-	body := &streamBody{ctx: ctx, body: resp.Body, left: c.cfg.MaxStreamBytes, endpoint: r.Endpoint}
+	body := &streamBody{ctx: ctx, body: resp.Body, left: limit, endpoint: r.Endpoint}
 	body.done = func() { cancel(); c.observe(r, n, resp.StatusCode, start) }
 	s := &Stream{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}
 	if r.Check == nil {
