@@ -188,6 +188,22 @@ type UsageQuery struct {
 	// ETag, when not nil, receives the ETag of the answer ("" when the API
 	// sent none), to be given as IfNoneMatch next time.
 	ETag *string
+	// Staging, when set, lets a paging source deliver a page's rows as it
+	// decodes them, before it knows the page is whole, instead of holding
+	// the whole page first. Without it, no row of a page is delivered
+	// until the whole page has been read and checked.
+	Staging UsageStaging
+}
+
+// UsageStaging takes back rows that a source delivered from a page it then
+// found damaged, so that the page can be read again without counting any row
+// twice. A source calls Begin before a page's rows, then Commit once the page
+// is whole, or Rollback before it reads the page again or gives up. Rows
+// delivered outside Begin and Commit or Rollback are final at once.
+type UsageStaging interface {
+	Begin()
+	Commit()
+	Rollback()
 }
 
 // MarketplaceCharge is one marketplace store charge, reduced to what the

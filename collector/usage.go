@@ -257,6 +257,12 @@ func dayTime(day int32) time.Time { return time.Unix(int64(day)*86400, 0).UTC() 
 
 // add aggregates one row into period p.
 func (a *usageAgg) add(p *periodAgg, row *apiclient.UsageRow) {
+	a.addKey(p, dayIndex(row.Date), a.key(row), row.Cost, row.Quantity, row.BilledSeparately)
+}
+
+// key returns the aggregation key of row: the interned ids of its values,
+// in a buffer reused by the next call.
+func (a *usageAgg) key(row *apiclient.UsageRow) []byte {
 	k := a.keyBuf
 	for i, d := range a.keyDims {
 		binary.LittleEndian.PutUint32(k[4*i:], a.intern(row.Values[d]))
@@ -269,7 +275,11 @@ func (a *usageAgg) add(p *periodAgg, row *apiclient.UsageRow) {
 		}
 		binary.LittleEndian.PutUint32(k[off+4*i:], a.intern(v))
 	}
-	day := dayIndex(row.Date)
+	return k
+}
+
+// addKey aggregates a row's figures under key k into day day of period p.
+func (a *usageAgg) addKey(p *periodAgg, day int32, k []byte, cost, qty float64, billedSeparately bool) {
 	d := a.lastDay
 	if day != a.lastDayIndex || d == nil || p != a.lastPeriod {
 		if d = p.days[day]; d == nil {
@@ -288,12 +298,64 @@ func (a *usageAgg) add(p *periodAgg, row *apiclient.UsageRow) {
 		d.sums = append(d.sums, usageSum{})
 	}
 	s := &d.sums[i]
-	s.cost.add(row.Cost)
-	s.qty.add(row.Quantity)
-	if !row.BilledSeparately {
-		d.credit.add(row.Cost)
+	s.cost.add(cost)
+	s.qty.add(qty)
+	if !billedSeparately {
+		d.credit.add(cost)
 	}
 	d.rows++
+}
+
+// pageStage aggregates rows into a period, holding those of a page that
+// the source may still take back (apiclient.UsageStaging): a page's rows
+// are kept as keys and figures, a few dozen bytes each, and added in their
+// order once the page is whole, so that the sums come out as if the rows
+// had been added directly.
+type pageStage struct {
+	agg     *usageAgg
+	period  *periodAgg
+	staging bool
+	rows    []stagedRow
+	keys    []byte // the rows' keys, back to back
+}
+
+// stagedRow is what aggregating a row needs besides its key.
+type stagedRow struct {
+	day              int32
+	billedSeparately bool
+	cost, qty        float64
+}
+
+// add aggregates row, or holds it while a page is staged.
+func (s *pageStage) add(row *apiclient.UsageRow) {
+	if !s.staging {
+		s.agg.add(s.period, row)
+		return
+	}
+	s.keys = append(s.keys, s.agg.key(row)...)
+	s.rows = append(s.rows, stagedRow{day: dayIndex(row.Date), billedSeparately: row.BilledSeparately,
+		cost: row.Cost, qty: row.Quantity})
+}
+
+// Begin starts holding rows.
+func (s *pageStage) Begin() {
+	s.Rollback()
+	s.staging = true
+}
+
+// Commit aggregates the rows held, in order.
+func (s *pageStage) Commit() {
+	n := len(s.agg.keyBuf)
+	for i := range s.rows {
+		r := &s.rows[i]
+		s.agg.addKey(s.period, r.day, s.keys[i*n:(i+1)*n], r.cost, r.qty, r.billedSeparately)
+	}
+	s.Rollback()
+}
+
+// Rollback drops the rows held.
+func (s *pageStage) Rollback() {
+	s.rows, s.keys, s.staging = s.rows[:0], s.keys[:0], false
 }
 
 // keyID returns the interned id at position i of an aggregation key.

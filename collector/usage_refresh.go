@@ -125,16 +125,18 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 // pa with what it read. It returns the new ETag and whether anything changed.
 func (u *usageReader) readRange(ctx context.Context, agg *usageAgg, pa *periodAgg, from, to int32, etag string, rowsPerDay float64) (string, bool, error) {
 	fresh := &periodAgg{days: map[int32]*dayAgg{}}
+	stage := &pageStage{agg: agg, period: fresh}
 	var newETag string
 	q := apiclient.UsageQuery{
 		Start: dayTime(from), End: dayTime(to), TagKeys: u.cfg.TagLabels,
 		Method: u.method(rowsPerDay * float64(to-from+1)), IfNoneMatch: etag, ETag: &newETag,
+		Staging: stage,
 	}
 	err := u.src.Usage(ctx, q, func(row *apiclient.UsageRow) error {
 		// A range read cannot place a row without a date: the daily
 		// reread of the settled days would count it twice.
 		if !row.Date.IsZero() {
-			agg.add(fresh, row)
+			stage.add(row)
 		}
 		return nil
 	})
@@ -144,6 +146,9 @@ func (u *usageReader) readRange(ctx context.Context, agg *usageAgg, pa *periodAg
 	if err != nil {
 		return "", false, err
 	}
+	// A source that returns without ending a page it began has delivered
+	// the page whole.
+	stage.Commit()
 	for d := from; d <= to; d++ {
 		if day := fresh.days[d]; day != nil {
 			pa.days[d] = day
