@@ -22,11 +22,17 @@ type decoderState struct {
 	skipped, outOfRange, kindDropped int
 
 	csv csvState
+	// window is Stream's read window at its starting size, kept for the
+	// next call; a window grown for a large row is dropped after its call.
+	// windowPeak is the largest the window got in the last Stream call.
+	window     []byte
+	windowPeak int
 }
 
-// Skipped returns the number of rows the last Page or CSV call dropped for
-// an unusable date (missing, null or unparseable), cost or quantity (not a
-// number). A row like that is skipped rather than failing its page or file.
+// Skipped returns the number of rows the last Page, Stream or CSV call
+// dropped for an unusable date (missing, null or unparseable), cost or
+// quantity (not a number). A row like that is skipped rather than failing
+// its page or file.
 func (d *Decoder) Skipped() int { return d.impl.skipped }
 
 // OutOfRange returns the number of rows the last CSV call dropped for being

@@ -143,18 +143,28 @@ func (st *decoderState) keyField(sc *scanner, i int) (field, int) {
 }
 
 func (st *decoderState) nextLink(sc *scanner, i int) (string, int) {
+	raw, end := nextLinkRaw(sc, i)
+	if end < 0 {
+		return "", end
+	}
+	return string(st.text(raw)), end
+}
+
+// nextLinkRaw reads the nextLink value at i and returns the contents of the
+// string (nil for null), still to be decoded.
+func nextLinkRaw(sc *scanner, i int) ([]byte, int) {
 	b := sc.buf
 	switch b[i] {
 	case 'n':
-		return "", sc.literal(i, "null")
+		return nil, sc.literal(i, "null")
 	case '"':
 		end := sc.skipString(i)
 		if end < 0 {
-			return "", end
+			return nil, end
 		}
-		return string(st.text(b[i+1 : end-1])), end
+		return b[i+1 : end-1], end
 	}
-	return "", sc.fail(i, "nextLink is not a string")
+	return nil, sc.fail(i, "nextLink is not a string")
 }
 
 // data decodes the data array at i into st.rows, replacing the rows of any
