@@ -19,24 +19,10 @@ import (
 	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/fakeapi"
+	"github.com/azure-ea-exporter/azure-ea-exporter/internal/loadtest/procstatus"
 )
 
 func numCPU() int { return runtime.NumCPU() }
-
-// buildExporter builds the exporter of this module into work.
-func buildExporter(ctx context.Context, work string) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" || strings.TrimSpace(string(out)) == os.DevNull {
-		return "", fmt.Errorf("finding the module root (run from inside the repository): %v", err)
-	}
-	bin := filepath.Join(work, "azure-ea-exporter")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(out)))
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building the exporter: %v\n%s", err, msg)
-	}
-	return bin, nil
-}
 
 // fakeAPI is fakeapi served on a loopback port.
 type fakeAPI struct {
@@ -86,11 +72,14 @@ type exporterProc struct {
 	log     *os.File
 	started time.Time
 	client  *http.Client
+	// rss samples the exporter's memory, when asked for, until the
+	// caller stops it.
+	rss *rssSampler
 }
 
 // startExporter runs bin with cfg on a free loopback port and waits until
-// it answers.
-func startExporter(ctx context.Context, bin, cfg, logPath string, interval time.Duration) (*exporterProc, error) {
+// it answers. With sampleMemory, p.rss samples its memory from the start.
+func startExporter(ctx context.Context, bin, cfg, logPath string, interval time.Duration, sampleMemory bool) (*exporterProc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -108,6 +97,9 @@ func startExporter(ctx context.Context, bin, cfg, logPath string, interval time.
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("starting the exporter: %w", err)
+	}
+	if sampleMemory {
+		p.rss = sampleRSS(cmd.Process.Pid, rssPeriod)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -151,6 +143,9 @@ func (p *exporterProc) get(ctx context.Context, path string) ([]byte, error) {
 // stop ends the exporter (SIGTERM, then SIGKILL after 10s).
 func (p *exporterProc) stop() {
 	defer p.log.Close()
+	if p.rss != nil {
+		_, _ = p.rss.stop() // a no-op once the caller has stopped it
+	}
 	if p.cmd.Process == nil {
 		return
 	}
@@ -170,37 +165,8 @@ func (p *exporterProc) stop() {
 
 // peakRSS is the exporter's peak resident set size so far (VmHWM).
 func (p *exporterProc) peakRSS() (int64, error) {
-	return vmHWM(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-}
-
-// vmHWM reads VmHWM from a /proc/<pid>/status file, in bytes.
-func vmHWM(statusPath string) (int64, error) {
-	f, err := os.Open(statusPath)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	return parseVmHWM(f)
-}
-
-func parseVmHWM(r io.Reader) (int64, error) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:")
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) != 2 || fields[1] != "kB" {
-			return 0, fmt.Errorf("VmHWM line %q", sc.Text())
-		}
-		kb, err := strconv.ParseInt(fields[0], 10, 64)
-		return kb << 10, err
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, errors.New("no VmHWM line")
+	m, err := procstatus.Read(p.cmd.Process.Pid)
+	return m.HWM, err
 }
 
 // datasetRow is one dataset's line of the landing page.

@@ -3,33 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/azure-ea-exporter/azure-ea-exporter/fakeapi"
 )
-
-func TestParseVmHWM(t *testing.T) {
-	status := "Name:\tx\nVmPeak:\t  900 kB\nVmHWM:\t   51200 kB\nVmRSS:\t 40000 kB\n"
-	if got, err := parseVmHWM(strings.NewReader(status)); err != nil || got != 50<<20 {
-		t.Errorf("parseVmHWM = %d, %v; want 50 MiB", got, err)
-	}
-	for _, bad := range []string{"VmRSS:\t1 kB\n", "VmHWM:\t12 MB\n", "VmHWM: x kB\n"} {
-		if _, err := parseVmHWM(strings.NewReader(bad)); err == nil {
-			t.Errorf("parseVmHWM(%q) succeeded", bad)
-		}
-	}
-	if n, err := vmHWM("/proc/self/status"); err != nil || n <= 0 {
-		t.Errorf("own VmHWM = %d, %v", n, err)
-	}
-}
 
 // landingPage is the part of the exporter's landing page the load test
 // reads, as the exporter writes it.
@@ -116,30 +96,6 @@ func TestPercentile(t *testing.T) {
 	}
 }
 
-func TestNaiveChildSumsTheFake(t *testing.T) {
-	f := fakeapi.New(fakeapi.Options{RowsPerDay: 40, PageSize: 100})
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	keyFile := filepath.Join(t.TempDir(), "key")
-	if err := os.WriteFile(keyFile, []byte(f.Key()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cur, prev := periodsNow()
-	want := f.Truth(cur).UsageRows + f.Truth(prev).UsageRows
-	for _, keep := range []string{"false", "true"} {
-		var out, errOut bytes.Buffer
-		code := runNaiveChild([]string{"-base-url", srv.URL, "-enrollment", f.Enrollment(), "-key-file", keyFile,
-			"-periods", cur + "," + prev, "-keep-rows=" + keep}, &out, &errOut)
-		var r naiveResult
-		if code != 0 || json.Unmarshal(out.Bytes(), &r) != nil {
-			t.Fatalf("keep-rows=%s: exit %d, %q, %s", keep, code, out.Bytes(), errOut.Bytes())
-		}
-		if r.Rows != want || r.PeakRSS <= 0 || r.PeakHeap <= 0 || (keep == "true") != (r.KeptRows == want) {
-			t.Errorf("keep-rows=%s: %+v, want %d rows", keep, r, want)
-		}
-	}
-}
-
 func TestScrapeConcurrentlyIsBounded(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Accept-Encoding") != "gzip" || !strings.Contains(r.Header.Get("Accept"), "text/plain") {
@@ -157,8 +113,9 @@ func TestScrapeConcurrentlyIsBounded(t *testing.T) {
 }
 
 func TestParseOptions(t *testing.T) {
-	o, err := parseOptions([]string{"-rows", "300000", "-series", "10000, 100000"}, &bytes.Buffer{})
-	if err != nil || o.rows != 300000 || len(o.series) != 2 || o.series[1] != 100000 || o.interval != 32*time.Second {
+	o, err := parseOptions([]string{"-rows", "300000", "-series", "10000, 100000", "-naive-bin", "/tmp/naive"}, &bytes.Buffer{})
+	if err != nil || o.rows != 300000 || len(o.series) != 2 || o.series[1] != 100000 || o.interval != 32*time.Second ||
+		o.naiveBin != "/tmp/naive" || !o.naive {
 		t.Errorf("options %+v, %v", o, err)
 	}
 	for _, bad := range [][]string{{"-series", "many"}, {"-scrapers", "0"}, {"-rows", "-1"}} {

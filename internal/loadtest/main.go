@@ -2,15 +2,20 @@
 // it. It serves fakeapi on a loopback port in its own process, runs the real
 // exporter binary against it as a child process, and reports:
 //
-//   - the first refresh: its time, the bytes fetched, and the exporter's peak
-//     RSS (VmHWM), for an enrollment whose two exported periods hold -rows
-//     usage rows;
+//   - the first refresh: its time and the bytes fetched, for an enrollment
+//     whose two exported periods hold -rows usage rows;
 //   - the second refresh, with unchanged data: the bytes fetched (ETags and
 //     If-None-Match, the settle window);
-//   - the same first refresh done by a naive client (pages through the same
-//     JSON with encoding/json into full structs, summing cost), in a child
-//     process of its own: its time and peak heap and RSS, and whether its sums
-//     equal the exporter's;
+//   - the same first refresh done by a naive client (cmd/naive: pages through
+//     the same JSON with encoding/json into full structs, summing cost),
+//     streaming and then keeping the rows, in a process of its own: its time
+//     and peak heap, and whether its sums equal the exporter's;
+//   - the memory of both: peak RSS (VmHWM), and the peaks of anonymous
+//     (private) memory and file-backed memory (binary pages), sampled from
+//     /proc/<pid>/status every 2 ms: the exporter from its start to its first
+//     complete snapshot, the naive client over its whole run. Both are built
+//     as the exporter ships (static, no cgo) unless -exporter or -naive-bin
+//     name other binaries;
 //   - /metrics latency (p50, p99) with 10,000 and 100,000 usage series under
 //     concurrent scrapers.
 //
@@ -31,6 +36,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,6 +52,7 @@ type options struct {
 	maxScrapes  int
 	interval    time.Duration
 	exporterBin string
+	naiveBin    string
 	naive       bool
 	keep        bool
 	gzip        bool
@@ -53,9 +60,6 @@ type options struct {
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == naiveChildArg {
-		os.Exit(runNaiveChild(os.Args[2:], os.Stdout, os.Stderr))
-	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -96,7 +100,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.scrapeTime, "scrape-time", 15*time.Second, "how long the scrapers run per series count")
 	fs.IntVar(&o.maxScrapes, "max-scrapes", 400, "at most this many scrapes per series count")
 	fs.DurationVar(&o.interval, "interval", 0, "the exporter's --refresh.interval (default: 20s plus 40s per million rows)")
-	fs.StringVar(&o.exporterBin, "exporter", "", "exporter binary (default: go build of the module root)")
+	fs.StringVar(&o.exporterBin, "exporter", "", "exporter binary (default: a static build of the module root, as the Dockerfile's)")
+	fs.StringVar(&o.naiveBin, "naive-bin", "", "naive client binary (default: a static build of "+naivePkg+")")
 	fs.BoolVar(&o.naive, "naive", true, "also run the naive client")
 	fs.BoolVar(&o.gzip, "gzip", true, "scrape with Accept-Encoding: gzip, as Prometheus does")
 	fs.StringVar(&o.method, "usage-method", "auto", "the exporter's usage_method for the refresh run: auto, json, csv or async")
@@ -127,8 +132,14 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 func measure(ctx context.Context, o options, work string, out io.Writer) error {
 	bin := o.exporterBin
 	if bin == "" {
-		var err error
-		if bin, err = buildExporter(ctx, work); err != nil {
+		bin = filepath.Join(work, "azure-ea-exporter")
+		if err := buildStatic(ctx, exporterPkg, bin); err != nil {
+			return err
+		}
+	}
+	if o.rows > 0 && o.naive && o.naiveBin == "" {
+		o.naiveBin = filepath.Join(work, "naive")
+		if err := buildStatic(ctx, naivePkg, o.naiveBin); err != nil {
 			return err
 		}
 	}

@@ -1,110 +1,59 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"runtime/metrics"
-	"strings"
-	"sync"
-	"time"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/internal/naive"
 )
 
-// naiveChildArg makes the load test run the naive client instead: the
-// parent starts itself with it, so that the client's memory is measured in
-// a process of its own.
-const naiveChildArg = "naive-child"
-
-// naiveResult is the naive client's report, as JSON on stdout.
+// naiveResult is what a run of the naive client measured.
 type naiveResult struct {
-	Rows     int     `json:"rows"`
-	Cost     float64 `json:"cost"`
-	Seconds  float64 `json:"seconds"`
-	PeakHeap int64   `json:"peak_heap_bytes"`
-	PeakRSS  int64   `json:"peak_rss_bytes"`
-	KeptRows int     `json:"kept_rows"`
-	// bytes is what the fake served it, filled in by the parent.
+	// Report is the client's own report: rows, cost, time, peak heap,
+	// VmHWM.
+	naive.Report
+	// bytes is what the fake served it.
 	bytes int64
+	// rss is its memory sampled over the whole run.
+	rss      rssPeaks
+	keepRows bool
 }
 
-func runNaiveChild(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet(naiveChildArg, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	baseURL := fs.String("base-url", "", "EA API base URL")
-	enrollment := fs.String("enrollment", "", "enrollment number")
-	keyFile := fs.String("key-file", "", "API key file")
-	periods := fs.String("periods", "", "billing periods, comma-separated")
-	keepRows := fs.Bool("keep-rows", false, "keep every decoded row until the end")
-	if err := fs.Parse(args); err != nil {
-		return 2
+// runNaive runs the naive client bin in a process of its own, so that its
+// memory is its own, and samples that memory while it runs.
+func runNaive(ctx context.Context, bin string, f *fakeAPI, work string, keepRows bool, periods string) (*naiveResult, error) {
+	keyFile := filepath.Join(work, "naive.key")
+	if err := os.WriteFile(keyFile, []byte(f.Key()), 0o600); err != nil {
+		return nil, err
 	}
-	key, err := os.ReadFile(*keyFile)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	cmd := exec.CommandContext(ctx, bin, "-base-url", f.url, "-enrollment", f.Enrollment(),
+		"-key-file", keyFile, "-periods", periods, "-keep-rows="+strconv.FormatBool(keepRows))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the naive client: %w", err)
 	}
-	c := &naive.Client{HTTP: &http.Client{Timeout: 10 * time.Minute}, BaseURL: *baseURL, Enrollment: *enrollment,
-		Key: strings.TrimSpace(string(key))}
-	heap := startHeapSampler()
-	start := time.Now()
-	sums := naive.Sums{KeepRows: *keepRows}
-	for _, p := range strings.Split(*periods, ",") {
-		if err := c.Period(context.Background(), p, &sums); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
+	sampler := sampleRSS(cmd.Process.Pid, rssPeriod)
+	// Once the client exits, the sampler's next read finds a status
+	// without memory lines (before Wait reaps it) or none, and it ends.
+	// Linux hands out pids in sequence: none is reused within 2 ms.
+	waitErr := cmd.Wait()
+	peaks, sampleErr := sampler.stop()
+	if waitErr != nil {
+		return nil, fmt.Errorf("naive client: %w: %s", waitErr, stderr.Bytes())
 	}
-	res := naiveResult{Rows: sums.Rows, Cost: sums.Cost, Seconds: time.Since(start).Seconds(), PeakHeap: heap.stop(),
-		KeptRows: len(sums.Kept)}
-	if res.PeakRSS, err = vmHWM("/proc/self/status"); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	if sampleErr != nil {
+		return nil, fmt.Errorf("naive client: %w", sampleErr)
 	}
-	if err := json.NewEncoder(stdout).Encode(res); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	r := &naiveResult{rss: peaks, keepRows: keepRows}
+	if err := json.Unmarshal(stdout.Bytes(), &r.Report); err != nil {
+		return nil, fmt.Errorf("naive client's report %q: %w", stdout.Bytes(), err)
 	}
-	return 0
-}
-
-// heapSampler records the largest live-and-garbage heap it sees, reading
-// runtime/metrics (no stop-the-world) every millisecond.
-type heapSampler struct {
-	done chan struct{}
-	wg   sync.WaitGroup
-	peak uint64
-}
-
-const heapMetric = "/memory/classes/heap/objects:bytes"
-
-func startHeapSampler() *heapSampler {
-	h := &heapSampler{done: make(chan struct{})}
-	h.wg.Go(func() {
-		sample := []metrics.Sample{{Name: heapMetric}}
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(sample)
-			h.peak = max(h.peak, sample[0].Value.Uint64())
-			select {
-			case <-h.done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return h
-}
-
-// stop ends the sampling and returns the peak, in bytes.
-func (h *heapSampler) stop() int64 {
-	close(h.done)
-	h.wg.Wait()
-	return int64(h.peak)
+	return r, nil
 }
