@@ -91,15 +91,18 @@ func normTags(rows []wantRow) []wantRow {
 	return rows
 }
 
-func TestPageQuirks(t *testing.T) {
-	tagKeys := []string{"env", "Owner"}
-	tests := []struct {
-		name    string
-		body    string
-		want    []wantRow
-		next    string
-		skipped int
-	}{
+type pageQuirkCase struct {
+	name    string
+	body    string
+	want    []wantRow
+	next    string
+	skipped int
+}
+
+// pageQuirkCases are valid pages with every quirk Page tolerates, and what
+// Page must make of them with the tag keys "env" and "Owner".
+func pageQuirkCases() []pageQuirkCase {
+	return []pageQuirkCase{
 		{name: "doc example row", body: `{"id":"1","data":[{"serviceName":"Storage","serviceTier":"Premium Page Blobs","location":"US West","chargesBilledSeparately":false,
 			"partNumber":"ABC-12345","resourceGuid":"00000000-0000-0000-0000-000000000000","offerId":"MS-AZR-0017P","cost":1.0,
 			"accountId":123456,"productId":1234,"resourceLocationId":12,"consumedServiceId":1,"departmentId":3456,
@@ -211,7 +214,11 @@ func TestPageQuirks(t *testing.T) {
 				baseRow(nil),
 			}},
 	}
-	for _, tt := range tests {
+}
+
+func TestPageQuirks(t *testing.T) {
+	tagKeys := []string{"env", "Owner"}
+	for _, tt := range pageQuirkCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			dec := New(tagKeys)
 			got, next, err := decodePage(t, dec, []byte(tt.body))
@@ -229,8 +236,13 @@ func TestPageQuirks(t *testing.T) {
 	}
 }
 
+// noDataBodies are the forms of the "Usage Data Extract" answer.
+func noDataBodies() []string {
+	return []string{`"Usage Data Extract"`, "\uFEFF\"Usage Data Extract\",\r\n", " \n Usage Data Extract\nAccountId,..."}
+}
+
 func TestPageNoData(t *testing.T) {
-	for _, body := range []string{`"Usage Data Extract"`, "\uFEFF\"Usage Data Extract\",\r\n", " \n Usage Data Extract\nAccountId,..."} {
+	for _, body := range noDataBodies() {
 		rows, next, err := New(nil).Page([]byte(body))
 		if !errors.Is(err, ErrNoData) || rows != nil || next != "" {
 			t.Errorf("Page(%q) = %d rows, %q, %v; want ErrNoData", body, len(rows), next, err)
@@ -238,8 +250,9 @@ func TestPageNoData(t *testing.T) {
 	}
 }
 
-func TestPageBad(t *testing.T) {
-	tests := []struct{ name, body, msg string }{
+// pageBadCases are bodies Page rejects, with the message it gives.
+func pageBadCases() []struct{ name, body, msg string } {
+	return []struct{ name, body, msg string }{
 		{"empty", "", "empty body at byte 0"},
 		{"html", "<html><body>Service Unavailable</body></html>", "not a JSON object at byte 0"},
 		{"array", `[{"date":"2018-08-01"}]`, "not a JSON object at byte 0"},
@@ -259,7 +272,10 @@ func TestPageBad(t *testing.T) {
 		{"unquoted key", `{"data":[{date:1}]}`, "expected a member name at byte 10"},
 		{"too deep", `{"data":[{"x":` + strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth) + `}]}`, "nesting too deep at byte 10011"},
 	}
-	for _, tt := range tests {
+}
+
+func TestPageBad(t *testing.T) {
+	for _, tt := range pageBadCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			rows, next, err := New([]string{"env"}).Page([]byte(tt.body))
 			if !errors.Is(err, apiclient.ErrBadResponse) || rows != nil || next != "" {
@@ -383,18 +399,22 @@ func TestParseDecimal(t *testing.T) {
 	}
 }
 
-// TestPageKeyOrderChanges feeds one decoder rows and pages whose member
-// names change order, case and escaping from row to row, so that names
-// remembered from earlier rows must never be trusted blindly.
-func TestPageKeyOrderChanges(t *testing.T) {
-	pages := []string{
+// keyOrderPages are pages whose member names change order, case and
+// escaping from row to row, so that names remembered from earlier rows must
+// never be trusted blindly.
+func keyOrderPages() []string {
+	return []string{
 		page(row(`"departmentName":"a","cost":2`), row(`"cost":3,"departmentName":"b"`), row(`"cost":4`), row(`"departmentName":"c","cost":5`)),
 		page(`{"cost":6,"date":"2018-08-02","costCenter":"cc"}`, `{"costCenter":"dd","cost":7,"date":"2018-08-03"}`),
 		page(`{"co\u0073t":8,"date":"2018-08-04"}`, `{"cost":9,"date":"2018-08-05"}`, `{"COST":10,"Date":"2018-08-06"}`, `{"cost":11,"date":"2018-08-07"}`),
 		page(`{"costX":1,"date":"2018-08-08"}`, `{"cost":12,"date":"2018-08-08"}`),
 	}
+}
+
+// TestPageKeyOrderChanges feeds one decoder the keyOrderPages.
+func TestPageKeyOrderChanges(t *testing.T) {
 	dec := New(nil)
-	for _, p := range pages {
+	for _, p := range keyOrderPages() {
 		got, _, err := decodePage(t, dec, []byte(p))
 		want, _, _, wantErr := refDecodePage([]byte(p), nil)
 		if err != nil || wantErr != nil || !reflect.DeepEqual(got, want) {

@@ -120,9 +120,9 @@ func (ps *pageStream) run() (string, error) {
 		if i, err = ps.skipSpace(step, i); err != nil {
 			return "", err
 		}
-		start := i
+		var start int
 		var next streamStep
-		if i, next, err = ps.final(step, i); err != nil {
+		if start, i, next, err = ps.final(step, i); err != nil {
 			return "", err
 		}
 		if i < 0 {
@@ -174,8 +174,9 @@ func (ps *pageStream) skipSpace(step streamStep, i int) (int, error) {
 // final runs step at i until its outcome cannot depend on input past the
 // window: it ends (or fails) before the window's end, or the window holds
 // the rest of the input. Else it reads on and runs the step again, from
-// the same input, with the rows it decoded taken back.
-func (ps *pageStream) final(step streamStep, i int) (int, streamStep, error) {
+// the same input, with the rows it decoded taken back. It returns where
+// the step started (the window may have moved) and where it ended.
+func (ps *pageStream) final(step streamStep, i int) (start, end int, next streamStep, err error) {
 	for {
 		st := ps.st
 		rows, tagVals, arena, skipped := len(st.rows), len(st.tagVals), len(st.arena), st.skipped
@@ -183,12 +184,11 @@ func (ps *pageStream) final(step streamStep, i int) (int, streamStep, error) {
 		ps.linkSeen = false
 		j, next := ps.do(step, i)
 		if ps.eof || (j >= 0 && j < ps.end) || (j < 0 && ps.sc.errOff < ps.end) {
-			return j, next, nil
+			return i, j, next, nil
 		}
 		st.rows, st.tagVals, st.arena, st.skipped = st.rows[:rows], st.tagVals[:tagVals], st.arena[:arena], skipped
-		var err error
 		if i, err = ps.refill(i); err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 	}
 }
@@ -232,9 +232,11 @@ func (ps *pageStream) do(step streamStep, i int) (int, streamStep) {
 	return sc.fail(i, "internal error: unknown step"), 0
 }
 
-// open reads what Page reads before the first member.
+// open reads what Page reads before the first member. A byte order mark
+// that the window cut is whole when the step runs again: skip it then.
 func (ps *pageStream) open(i int) (int, streamStep) {
 	sc, b := &ps.sc, ps.sc.buf
+	i += skipBOMAndSpace(b[i:])
 	if len(b)-i < noDataPrefixLen && !ps.eof {
 		return sc.fail(len(b), "unexpected end of input"), 0
 	}
