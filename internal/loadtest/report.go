@@ -72,7 +72,7 @@ func (res *refreshResult) memoryRows() []memoryRow {
 func (res *refreshResult) printMemory(w io.Writer) {
 	fmt.Fprintln(w, "## Memory: the exporter from its start to its first complete snapshot, the naive client over its whole run")
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Peak RSS is VmHWM, the kernel's high-water mark: the total to go by. Anonymous (private) memory (RssAnon) is what the process allocated; file-backed (binary pages) memory (RssFile) is pages of its executable mapped in, shared with the page cache and reclaimable. Both are peaks of /proc/<pid>/status read every %s, each on its own; the largest sampled total is split into the two. Both binaries are static builds (no cgo, -trimpath, -s -w).\n\n", rssPeriod)
+	fmt.Fprintf(w, "Peak RSS is VmHWM, the kernel's high-water mark: the total to go by. Anonymous (private) memory (RssAnon) is what the process allocated; file-backed (binary pages) memory (RssFile) is pages of its executable mapped in, shared with the page cache and reclaimable. Both are peaks of /proc/<pid>/status read every %s, each on its own; the largest sampled total is split into the two. The kernel reads its per-CPU counters approximately: a sampled total may pass VmHWM by a few hundred KiB. Both binaries are static builds (no cgo, -trimpath, -s -w).\n\n", rssPeriod)
 	fmt.Fprintln(w, "| process | binary | refresh | peak RSS (VmHWM) | peak anonymous (private) memory | peak file-backed (binary pages) | largest sampled total = anonymous + file-backed | peak heap (sampled) | samples |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	rows := res.memoryRows()
