@@ -37,6 +37,26 @@ func BenchmarkPage(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRows), "ns/row")
 }
 
+// BenchmarkStream decodes the same page as BenchmarkPage from a reader,
+// through the default window.
+func BenchmarkStream(b *testing.B) {
+	body := benchPage(b)
+	dec := New(benchTagKeys)
+	var r bytes.Reader
+	n := 0
+	count := func(*apiclient.UsageRow) error { n++; return nil }
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Reset(body)
+		n = 0
+		if _, err := dec.Stream(&r, count); err != nil || n != benchRows {
+			b.Fatalf("Stream = %d rows, %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRows), "ns/row")
+}
+
 func BenchmarkJSONValid(b *testing.B) {
 	body := benchPage(b)
 	b.SetBytes(int64(len(body)))
