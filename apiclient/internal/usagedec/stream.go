@@ -33,7 +33,7 @@ var ErrDuplicateData = fmt.Errorf("%w: usage page has more than one data member"
 // and with the same tolerance as Page, through a window of 64 KiB that grows
 // only for a row or member larger than itself, up to 64 MiB. It passes the
 // rows to fn in page order, in batches as the window fills (each row valid
-// only during the call; fn must not use d), and returns nextLink.
+// only during the call; fn must not decode with d), and returns nextLink.
 //
 // Rows are delivered before the page is known to be whole: on any error,
 // rows already passed to fn must be discarded by the caller (the page as a
@@ -182,9 +182,9 @@ func (ps *pageStream) final(step streamStep, i int) (start, end int, next stream
 		rows, tagVals, arena, skipped := len(st.rows), len(st.tagVals), len(st.arena), st.skipped
 		ps.sc = scanner{buf: ps.buf[:ps.end]}
 		ps.linkSeen = false
-		j, next := ps.do(step, i)
-		if ps.eof || (j >= 0 && j < ps.end) || (j < 0 && ps.sc.errOff < ps.end) {
-			return i, j, next, nil
+		end, next = ps.do(step, i)
+		if ps.eof || (end >= 0 && end < ps.end) || (end < 0 && ps.sc.errOff < ps.end) {
+			return i, end, next, nil
 		}
 		st.rows, st.tagVals, st.arena, st.skipped = st.rows[:rows], st.tagVals[:tagVals], st.arena[:arena], skipped
 		if i, err = ps.refill(i); err != nil {

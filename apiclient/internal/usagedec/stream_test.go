@@ -191,7 +191,7 @@ func TestStreamMatchesPage(t *testing.T) {
 // TestStreamTruncated cuts a realistic page at every offset: Stream fails
 // where Page does, with the same message and offset.
 func TestStreamTruncated(t *testing.T) {
-	body := genPage(genRows(3, 1), "https://h/next")
+	body := genPage(genRows(2, 1), "https://h/next")
 	dec := New([]string{"env"})
 	for n := range len(body) + 1 {
 		for _, window := range []int{1, 64, streamWindow} {
