@@ -23,13 +23,35 @@ type fakeRoute struct {
 	run   func(ctx context.Context, c *Client) (int, error)
 }
 
+// usageCount reads usage by method, staged as the exporter reads it, and
+// counts the rows that were committed.
 func usageCount(method apiclient.UsageMethod) func(context.Context, *Client) (int, error) {
 	return func(ctx context.Context, c *Client) (int, error) {
-		n := 0
-		err := c.Usage(ctx, apiclient.UsageQuery{Method: method}, func(*apiclient.UsageRow) error { n++; return nil })
-		return n, err
+		var n stagedCount
+		err := c.Usage(ctx, apiclient.UsageQuery{Method: method, Staging: &n}, n.add)
+		return n.final, err
 	}
 }
+
+// stagedCount counts rows as an apiclient.UsageStaging: staged rows count
+// once committed.
+type stagedCount struct {
+	final, staged int
+	staging       bool
+}
+
+func (c *stagedCount) add(*apiclient.UsageRow) error {
+	if c.staging {
+		c.staged++
+	} else {
+		c.final++
+	}
+	return nil
+}
+
+func (c *stagedCount) Begin()    { c.staging, c.staged = true, 0 }
+func (c *stagedCount) Commit()   { c.final += c.staged; c.Rollback() }
+func (c *stagedCount) Rollback() { c.staging, c.staged = false, 0 }
 
 var fakeRoutes = []fakeRoute{
 	{fakeapi.RouteBillingPeriods, func(ctx context.Context, c *Client) (int, error) {

@@ -67,13 +67,23 @@ func (env *fakeEnv) sleeps() []time.Duration {
 	return append([]time.Duration(nil), env.waits...)
 }
 
-// sums is what a usage stream added up, in the order rows arrived.
+// sums is what a usage stream added up, in the order rows arrived. It is
+// also an apiclient.UsageStaging: staged rows are added when committed.
 type sums struct {
 	rows             int
 	cost, quantity   float64
 	billedSeparately float64
 	byDept, bySub    map[string]float64
 	byCategory       map[string]float64
+	staging          bool
+	staged           []sumsRow
+}
+
+// sumsRow is what sums keeps of a staged row.
+type sumsRow struct {
+	cost, quantity      float64
+	billedSeparately    bool
+	dept, sub, category string
 }
 
 func newSums() *sums {
@@ -81,17 +91,38 @@ func newSums() *sums {
 }
 
 func (s *sums) add(r *apiclient.UsageRow) error {
-	s.rows++
-	s.cost += r.Cost
-	s.quantity += r.Quantity
-	if r.BilledSeparately {
-		s.billedSeparately += r.Cost
+	row := sumsRow{r.Cost, r.Quantity, r.BilledSeparately, string(r.Values[apiclient.DimDepartment]),
+		string(r.Values[apiclient.DimSubscriptionID]), string(r.Values[apiclient.DimMeterCategory])}
+	if s.staging {
+		s.staged = append(s.staged, row)
+		return nil
 	}
-	s.byDept[string(r.Values[apiclient.DimDepartment])] += r.Cost
-	s.bySub[string(r.Values[apiclient.DimSubscriptionID])] += r.Cost
-	s.byCategory[string(r.Values[apiclient.DimMeterCategory])] += r.Cost
+	s.count(row)
 	return nil
 }
+
+func (s *sums) count(r sumsRow) {
+	s.rows++
+	s.cost += r.cost
+	s.quantity += r.quantity
+	if r.billedSeparately {
+		s.billedSeparately += r.cost
+	}
+	s.byDept[r.dept] += r.cost
+	s.bySub[r.sub] += r.cost
+	s.byCategory[r.category] += r.cost
+}
+
+func (s *sums) Begin() { s.staging = true }
+
+func (s *sums) Commit() {
+	for _, r := range s.staged {
+		s.count(r)
+	}
+	s.Rollback()
+}
+
+func (s *sums) Rollback() { s.staged, s.staging = s.staged[:0], false }
 
 // close reports whether a and b agree to a relative 1e-9: the fake sums in
 // the order it serves, but a split range sums in another order.

@@ -55,7 +55,7 @@ func TestFakeQuirks(t *testing.T) {
 				checkMarketplace(t, env, p.ID, truth)
 				for _, method := range []apiclient.UsageMethod{apiclient.UsageJSON, apiclient.UsageCSV, apiclient.UsageAsync} {
 					got := newSums()
-					if err := env.client.Usage(ctx, apiclient.UsageQuery{BillingPeriod: p.ID, Method: method}, got.add); err != nil {
+					if err := env.client.Usage(ctx, apiclient.UsageQuery{BillingPeriod: p.ID, Method: method, Staging: got}, got.add); err != nil {
 						t.Fatalf("usage %s by method %d: %v", p.ID, method, err)
 					}
 					got.matches(t, truth, true)

@@ -19,13 +19,13 @@ func TestFakeUsageMatchesTruth(t *testing.T) {
 	for _, method := range []apiclient.UsageMethod{apiclient.UsageAuto, apiclient.UsageJSON, apiclient.UsageCSV, apiclient.UsageAsync} {
 		for _, period := range env.fake.Periods() {
 			got := newSums()
-			if err := env.client.Usage(ctx, apiclient.UsageQuery{BillingPeriod: period, Method: method}, got.add); err != nil {
+			if err := env.client.Usage(ctx, apiclient.UsageQuery{BillingPeriod: period, Method: method, Staging: got}, got.add); err != nil {
 				t.Fatalf("method %d, period %s: %v", method, period, err)
 			}
 			got.matches(t, env.fake.Truth(period), true)
 		}
 		current := newSums()
-		if err := env.client.Usage(ctx, apiclient.UsageQuery{Method: method}, current.add); err != nil {
+		if err := env.client.Usage(ctx, apiclient.UsageQuery{Method: method, Staging: current}, current.add); err != nil {
 			t.Fatalf("method %d, current period: %v", method, err)
 		}
 		current.matches(t, env.fake.Truth("202403"), true)
@@ -48,7 +48,7 @@ func TestFakeCustomRanges(t *testing.T) {
 	for _, method := range []apiclient.UsageMethod{apiclient.UsageJSON, apiclient.UsageCSV, apiclient.UsageAsync} {
 		got := newSums()
 		for _, r := range ranges {
-			q := apiclient.UsageQuery{Start: r[0], End: r[1], Method: method}
+			q := apiclient.UsageQuery{Start: r[0], End: r[1], Method: method, Staging: got}
 			if err := env.client.Usage(context.Background(), q, got.add); err != nil {
 				t.Fatalf("method %d: %v", method, err)
 			}

@@ -115,8 +115,8 @@ func (c *Client) usageJSON(ctx context.Context, q apiclient.UsageQuery, fn func(
 	if err != nil {
 		return err
 	}
-	p := &pager{c: c, auth: auth, dec: usagedec.New(q.TagKeys), fn: fn, debug: level.Debug(c.cfg.Logger)}
-	p.check = p.checkPage
+	p := &pager{c: c, auth: auth, dec: usagedec.New(q.TagKeys), fn: fn, debug: level.Debug(c.cfg.Logger), staging: q.Staging}
+	p.check, p.consume = p.checkPage, p.consumeAttempt
 	return conditionally(q, len(ranges), func(i int, ifNoneMatch string) (string, error) {
 		return p.run(ctx, ranges[i], ifNoneMatch)
 	})
@@ -138,6 +138,15 @@ type pager struct {
 	rows   []apiclient.UsageRow
 	link   string
 	header http.Header
+	// staging, when set, makes pages be decoded as they arrive (see
+	// streamPage); consume is consumeAttempt, bound once, and streamRange,
+	// streamed and deliverErr the page being streamed: its range, the rows
+	// delivered, and the error the delivery failed with.
+	staging     apiclient.UsageStaging
+	consume     func(*transport.Stream) error
+	streamRange usageRange
+	streamed    int
+	deliverErr  error
 }
 
 func (p *pager) firstURL(r usageRange) (string, error) {
@@ -173,7 +182,7 @@ func (p *pager) run(ctx context.Context, r usageRange, ifNoneMatch string) (stri
 		if page == 1 {
 			req.IfNoneMatch = ifNoneMatch
 		}
-		err := p.fetch(ctx, req)
+		rows, err := p.page(ctx, req, r)
 		if page == 1 && isNoData(err) {
 			return "", nil
 		}
@@ -183,15 +192,25 @@ func (p *pager) run(ctx context.Context, r usageRange, ifNoneMatch string) (stri
 		if page == 1 {
 			etag = p.header.Get("ETag")
 		}
-		p.debug.Log("msg", "usage page", "endpoint", apiclient.EndpointUsageDetails, "page", page, "rows", len(p.rows))
-		if err := p.deliver(p.rows, r); err != nil {
-			return "", err
-		}
+		p.debug.Log("msg", "usage page", "endpoint", apiclient.EndpointUsageDetails, "page", page, "rows", rows)
 		if next, err = resolveLink(next, p.link); err != nil {
 			return "", err
 		}
 	}
 	return etag, nil
+}
+
+// page reads one page and delivers its rows, streamed when the query has
+// Staging, else read whole first, and returns how many it delivered.
+func (p *pager) page(ctx context.Context, req transport.Request, r usageRange) (int, error) {
+	if p.staging != nil {
+		err := p.streamPage(ctx, req, r)
+		return p.streamed, err
+	}
+	if err := p.fetch(ctx, req); err != nil {
+		return 0, err
+	}
+	return len(p.rows), p.deliver(p.rows, r)
 }
 
 // fetch reads and decodes one page into p.rows, p.link and p.header; the
@@ -212,7 +231,7 @@ func (p *pager) checkPage(res *transport.Response) error {
 
 func (p *pager) decode(res *transport.Response) ([]apiclient.UsageRow, string, error) {
 	if isHTML(res.Header.Get("Content-Type"), res.Body) {
-		return nil, "", transport.Damaged(fmt.Errorf("%w: an HTML page instead of JSON (a proxy or sign-in page?)", apiclient.ErrBadResponse))
+		return nil, "", transport.Damaged(errHTML)
 	}
 	rows, link, err := p.dec.Page(res.Body)
 	switch {
@@ -221,21 +240,24 @@ func (p *pager) decode(res *transport.Response) ([]apiclient.UsageRow, string, e
 	case err != nil:
 		return nil, "", transport.Damaged(err)
 	}
-	return rows, link, checkFieldSizes(rows)
+	for i := range rows {
+		if err := checkFieldSizes(&rows[i]); err != nil {
+			return nil, "", err
+		}
+	}
+	return rows, link, nil
 }
 
 // checkFieldSizes refuses a row value too long to be a label.
-func checkFieldSizes(rows []apiclient.UsageRow) error {
-	for i := range rows {
-		for _, v := range rows[i].Values {
-			if len(v) > maxFieldBytes {
-				return fmt.Errorf("%w: a usage field of %d bytes is over the %d-byte limit", apiclient.ErrBadResponse, len(v), maxFieldBytes)
-			}
+func checkFieldSizes(row *apiclient.UsageRow) error {
+	for _, v := range row.Values {
+		if len(v) > maxFieldBytes {
+			return fmt.Errorf("%w: a usage field of %d bytes is over the %d-byte limit", apiclient.ErrBadResponse, len(v), maxFieldBytes)
 		}
-		for _, v := range rows[i].Tags {
-			if len(v) > maxFieldBytes {
-				return fmt.Errorf("%w: a tag value of %d bytes is over the %d-byte limit", apiclient.ErrBadResponse, len(v), maxFieldBytes)
-			}
+	}
+	for _, v := range row.Tags {
+		if len(v) > maxFieldBytes {
+			return fmt.Errorf("%w: a tag value of %d bytes is over the %d-byte limit", apiclient.ErrBadResponse, len(v), maxFieldBytes)
 		}
 	}
 	return nil

@@ -48,33 +48,100 @@ func usageCSV(rows ...[3]string) string {
 	return b.String()
 }
 
-// collected is what a usage stream delivered.
+// collected is what a usage stream delivered. It is also the query's
+// apiclient.UsageStaging: rows delivered between Begin and Commit count only
+// once committed.
 type collected struct {
 	rows  int
 	cost  float64
 	days  map[string]int
 	depts map[string]float64
+	// staging holds the rows of the page being staged; delivered counts
+	// every row delivered, rolled back or not, and rolledBack the rows taken
+	// back.
+	staging    bool
+	staged     []stagedRow
+	delivered  int
+	rolledBack int
+}
+
+type stagedRow struct {
+	day, dept string
+	cost      float64
 }
 
 func (c *collected) add(r *apiclient.UsageRow) error {
+	c.delivered++
+	row := stagedRow{r.Date.Format("2006-01-02"), string(r.Values[apiclient.DimDepartment]), r.Cost}
+	if c.staging {
+		c.staged = append(c.staged, row)
+		return nil
+	}
+	c.count(row)
+	return nil
+}
+
+func (c *collected) count(r stagedRow) {
 	if c.days == nil {
 		c.days, c.depts = map[string]int{}, map[string]float64{}
 	}
 	c.rows++
-	c.cost += r.Cost
-	c.days[r.Date.Format("2006-01-02")]++
-	c.depts[string(r.Values[apiclient.DimDepartment])] += r.Cost
-	return nil
+	c.cost += r.cost
+	c.days[r.day]++
+	c.depts[r.dept] += r.cost
+}
+
+func (c *collected) Begin() {
+	if c.staging {
+		panic("Begin while a page is staged")
+	}
+	c.staging = true
+}
+
+func (c *collected) Commit() {
+	for _, r := range c.staged {
+		c.count(r)
+	}
+	c.staged, c.staging = nil, false
+}
+
+func (c *collected) Rollback() {
+	c.rolledBack += len(c.staged)
+	c.staged, c.staging = nil, false
 }
 
 func (c *collected) costIs(want float64) bool { return math.Abs(c.cost-want) < 1e-9 }
 
+// usage reads q as the exporter does: pages are streamed and staged.
 func usage(t *testing.T, hs *harness, q apiclient.UsageQuery) (*collected, error) {
+	t.Helper()
+	var got collected
+	q.Staging = &got
+	err := hs.Usage(context.Background(), q, got.add)
+	noSecret(t, err)
+	if got.staging {
+		t.Errorf("Usage returned with a page staged")
+	}
+	return &got, err
+}
+
+// usageWhole reads q without staging: each page is read whole before any
+// of its rows is delivered.
+func usageWhole(t *testing.T, hs *harness, q apiclient.UsageQuery) (*collected, error) {
 	t.Helper()
 	var got collected
 	err := hs.Usage(context.Background(), q, got.add)
 	noSecret(t, err)
+	if got.delivered != got.rows {
+		t.Errorf("%d rows delivered, %d counted: without staging every row is final", got.delivered, got.rows)
+	}
 	return &got, err
+}
+
+// usageModes are the two ways of reading pages, for the tests that must
+// hold for both.
+var usageModes = map[string]func(*testing.T, *harness, apiclient.UsageQuery) (*collected, error){
+	"streamed": usage, "whole pages": usageWhole,
 }
 
 // byPath routes on the request path (and query, when a key has "?").

@@ -3,9 +3,11 @@ package ea
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,20 +34,23 @@ func TestUsagePaging(t *testing.T) {
 		},
 	}), nil)
 	srvURL = hs.srv.URL
-	got, err := usage(t, hs, apiclient.UsageQuery{TagKeys: []string{"env"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.rows != 4 || !got.costIs(15) || got.depts["A"] != 5 {
-		t.Errorf("got %+v", got)
-	}
-	reqs := hs.requests()
-	if len(reqs) != 3 {
-		t.Fatalf("%d requests", len(reqs))
-	}
-	for _, r := range reqs {
-		if r.auth != "bearer "+testKey {
-			t.Errorf("request %+v without the key", r)
+	for mode, read := range usageModes {
+		before := len(hs.requests())
+		got, err := read(t, hs, apiclient.UsageQuery{TagKeys: []string{"env"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.rows != 4 || !got.costIs(15) || got.depts["A"] != 5 {
+			t.Errorf("%s: got %+v", mode, got)
+		}
+		reqs := hs.requests()[before:]
+		if len(reqs) != 3 {
+			t.Fatalf("%s: %d requests", mode, len(reqs))
+		}
+		for _, r := range reqs {
+			if r.auth != "bearer "+testKey {
+				t.Errorf("%s: request %+v without the key", mode, r)
+			}
 		}
 	}
 }
@@ -231,28 +236,91 @@ func TestDamagedPagesRetriedWithoutDuplicates(t *testing.T) {
 		{"HTML page with 200", reply(200, "text/html", "<html><body>502 Bad Gateway</body></html>")},
 		{"trailing garbage", jsonReply(page1 + "<html>")},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			hs := newHarness(t, sequence(tt.first, jsonReply(page1)), nil)
+	for mode, read := range usageModes {
+		for _, tt := range tests {
+			t.Run(mode+"/"+tt.name, func(t *testing.T) {
+				hs := newHarness(t, sequence(tt.first, jsonReply(page1)), nil)
+				got, err := read(t, hs, apiclient.UsageQuery{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.rows != 2 || !got.costIs(3) {
+					t.Errorf("got %+v, want each row once", got)
+				}
+				if r := hs.rec.retryReasons(); !slices.Equal(r, []string{apiclient.ReasonTruncated}) {
+					t.Errorf("retries %v", r)
+				}
+			})
+		}
+		t.Run(mode+"/always damaged", func(t *testing.T) {
+			hs := newHarness(t, jsonReply(page1[:len(page1)-40]), nil)
+			got, err := read(t, hs, apiclient.UsageQuery{})
+			if !errors.Is(err, apiclient.ErrBadResponse) || got.rows != 0 || len(hs.requests()) != 3 {
+				t.Fatalf("err %v, %d rows, %d requests", err, got.rows, len(hs.requests()))
+			}
+		})
+	}
+}
+
+// bigRows are n rows of cost 1, together far larger than the stream
+// decoder's window.
+func bigRows(n int) []string {
+	rows := make([]string, n)
+	for i := range rows {
+		rows[i] = usageRowJSON(fmt.Sprintf("2024-03-%02d", 1+i%28), fmt.Sprintf("D%d", i%5), 1)
+	}
+	return rows
+}
+
+// TestStreamedPageDamagedAfterRowsRollsBack checks the point of staging: a
+// page damaged after hundreds of its rows were delivered is taken back and
+// read again, and every row counts once.
+func TestStreamedPageDamagedAfterRowsRollsBack(t *testing.T) {
+	rows := bigRows(2000)
+	page := usagePage("", rows...)
+	bad := slices.Clone(rows)
+	bad[1500] = `{"cost":,"date":"2024-03-01"}`
+	for name, first := range map[string]http.HandlerFunc{
+		"truncated body": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+			w.WriteHeader(200)
+			w.Write([]byte(page[:len(page)*3/4]))
+		},
+		"cut JSON":     jsonReply(page[:len(page)*3/4]),
+		"a broken row": jsonReply(usagePage("", bad...)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			hs := newHarness(t, sequence(first, jsonReply(page)), nil)
 			got, err := usage(t, hs, apiclient.UsageQuery{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.rows != 2 || !got.costIs(3) {
-				t.Errorf("got %+v, want each row once", got)
+			if got.rows != 2000 || !got.costIs(2000) {
+				t.Errorf("%d rows, cost %v; want 2000 each", got.rows, got.cost)
+			}
+			if got.rolledBack < 1000 || got.delivered != got.rows+got.rolledBack {
+				t.Errorf("%d rows delivered, %d rolled back: want the damaged attempt's rows delivered, then taken back", got.delivered, got.rolledBack)
 			}
 			if r := hs.rec.retryReasons(); !slices.Equal(r, []string{apiclient.ReasonTruncated}) {
 				t.Errorf("retries %v", r)
 			}
 		})
 	}
-	t.Run("always damaged", func(t *testing.T) {
-		hs := newHarness(t, jsonReply(page1[:len(page1)-40]), nil)
-		got, err := usage(t, hs, apiclient.UsageQuery{})
-		if !errors.Is(err, apiclient.ErrBadResponse) || got.rows != 0 || len(hs.requests()) != 3 {
-			t.Fatalf("err %v, %d rows, %d requests", err, got.rows, len(hs.requests()))
-		}
-	})
+}
+
+// TestStreamedPageWithTwoDataMembers checks the one page the stream cannot
+// decode as it goes: the second data member replaces the first, so the
+// page is read again whole.
+func TestStreamedPageWithTwoDataMembers(t *testing.T) {
+	page := `{"data":[` + usageRowJSON("2024-03-01", "A", 1) + `],"data":[` + usageRowJSON("2024-03-02", "B", 2) + `],"nextLink":null}`
+	hs := newHarness(t, jsonReply(page), nil)
+	got, err := usage(t, hs, apiclient.UsageQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.rows != 1 || got.depts["B"] != 2 || len(hs.requests()) != 2 {
+		t.Errorf("got %+v after %d requests; want B's row once, from a second, whole read", got, len(hs.requests()))
+	}
 }
 
 func TestUsageRetryWaits(t *testing.T) {

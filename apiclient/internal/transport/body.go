@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -182,6 +181,8 @@ func (c *Client) Open(ctx context.Context, r Request) (*Stream, error) {
 // made with Damaged, the request is retried as a damaged buffered body is:
 // consume must undo what it did with a failed attempt's body before it
 // returns. Any other error from consume is returned at once.
+// Without Request.Check, consume reads the body as it arrives; with it,
+// through a small buffer that lets Check see the start first.
 //
 // It reads a large answer without holding it: the caller decodes as the
 // bytes arrive.
@@ -221,7 +222,7 @@ func (c *Client) attemptStream(ctx context.Context, r Request, n int, limit int6
 		return nil, f
 	}
 	body := &streamBody{ctx: ctx, body: resp.Body, left: limit, endpoint: r.Endpoint}
-	body.done = func() { cancel(); c.observe(r, n, resp.StatusCode, start) }
+	body.attempt = streamAttempt{c: c, r: r, n: n, code: resp.StatusCode, start: start, cancel: cancel}
 	s := &Stream{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}
 	if r.Check == nil {
 		return s, nil
@@ -243,6 +244,17 @@ func (c *Client) attemptStream(ctx context.Context, r Request, n int, limit int6
 	return s, nil
 }
 
+// streamAttempt is what closing a stream ends: the attempt's timeout, and
+// its observation. Fields, not a closure: a page costs no allocation for it.
+type streamAttempt struct {
+	c      *Client
+	r      Request
+	n      int
+	code   int
+	start  time.Time
+	cancel context.CancelFunc
+}
+
 // streamBody bounds a streamed body and maps its errors; Close observes
 // the attempt, so that its duration covers the body.
 type streamBody struct {
@@ -251,8 +263,8 @@ type streamBody struct {
 	endpoint string
 	left     int64
 	read     int64
-	done     func()
-	once     sync.Once
+	attempt  streamAttempt
+	closed   bool
 }
 
 func (b *streamBody) Read(p []byte) (int, error) {
@@ -302,6 +314,10 @@ func (b *streamBody) pastLimit() error {
 
 func (b *streamBody) Close() error {
 	err := b.body.Close()
-	b.once.Do(b.done)
+	if !b.closed {
+		b.closed = true
+		b.attempt.cancel()
+		b.attempt.c.observe(b.attempt.r, b.attempt.n, b.attempt.code, b.attempt.start)
+	}
 	return err
 }
