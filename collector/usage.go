@@ -112,6 +112,10 @@ type usageAgg struct {
 	// counts the days whose index had to be built again.
 	open     []*dayAgg
 	reopened int
+	// spare are the indexes of closed days, cleared and given to the next
+	// days: a refresh makes as many indexes as it keeps open, not one a
+	// day.
+	spare []map[string]int32
 }
 
 // A day's index is only needed while its rows arrive, and the API sends
@@ -128,7 +132,7 @@ const (
 // it was closed, and closes the oldest open day when there are too many.
 func (a *usageAgg) openDay(d *dayAgg) {
 	if d.index == nil {
-		d.index = make(map[string]int32, len(d.keys))
+		d.index = a.spareIndex(len(d.keys))
 		for i, k := range d.keys {
 			d.index[k] = int32(i)
 		}
@@ -139,9 +143,31 @@ func (a *usageAgg) openDay(d *dayAgg) {
 	}
 	a.open = append(a.open, d)
 	if len(a.open) > maxOpenDays && a.reopened <= maxReopens {
+		a.spare = append(a.spare, a.open[0].index)
 		a.open[0].index = nil
 		a.open = append(a.open[:0], a.open[1:]...)
 	}
+}
+
+// spareIndex returns an empty index, a closed day's if there is one.
+func (a *usageAgg) spareIndex(size int) map[string]int32 {
+	if n := len(a.spare); n > 0 {
+		index := a.spare[n-1]
+		a.spare = a.spare[:n-1]
+		clear(index)
+		return index
+	}
+	return make(map[string]int32, size)
+}
+
+// closeDays drops the index of every day, once no more rows will come: the
+// aggregation then holds only keys and sums.
+func (a *usageAgg) closeDays() {
+	for _, d := range a.open {
+		d.index = nil
+	}
+	a.open, a.spare = nil, nil
+	a.lastPeriod, a.lastDay = nil, nil
 }
 
 // internTable maps label values to small ids, and aggregation keys to one
@@ -224,12 +250,12 @@ func (a *internTable) internKey(k []byte) string {
 
 // newDay returns an empty day sized like the last complete one; last is the
 // day that was being filled, if any.
-func (a *internTable) newDay(last *dayAgg) *dayAgg {
+func (a *usageAgg) newDay(last *dayAgg) *dayAgg {
 	if last != nil {
 		a.dayKeys = len(last.keys)
 	}
 	n := a.dayKeys
-	return &dayAgg{index: make(map[string]int32, n), keys: make([]string, 0, n), sums: make([]usageSum, 0, n)}
+	return &dayAgg{index: a.spareIndex(n), keys: make([]string, 0, n), sums: make([]usageSum, 0, n)}
 }
 
 func (a *usageAgg) period(id string) *periodAgg {

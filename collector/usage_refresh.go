@@ -66,6 +66,7 @@ func (u *usageReader) read(ctx context.Context, periods ...string) (*usageResult
 		}
 		agg.periods[p], state[p] = pa, nst
 	}
+	agg.closeDays()
 	return &usageResult{agg: agg, state: state}, nil
 }
 
