@@ -51,7 +51,7 @@ func TestAggregationAllocatesPerDayNotPerRow(t *testing.T) {
 	if perRow := allocs / float64(len(rows)); allocs > 20*days || perRow > 0.01 {
 		t.Errorf("%v allocations for %d rows in %d days (%.4f a row), want a few per day", allocs, len(rows), days, perRow)
 	}
-	if n := len(last.days[dayIndex(start)].keys); n != labelSets || last.rows() != len(rows) {
+	if n := len(last.days[dayIndex(start)].ids); n != labelSets || last.rows() != len(rows) {
 		t.Errorf("%d label sets a day, %d rows; want %d and %d", n, last.rows(), labelSets, len(rows))
 	}
 }
@@ -91,11 +91,11 @@ func TestAggregationWhateverTheRowOrder(t *testing.T) {
 		out := map[int32]map[string]float64{}
 		for day, d := range pa.days {
 			out[day] = map[string]float64{}
-			for i, k := range d.keys {
+			d.each(a.internTable, func(k string, v dayValue) {
 				// Ids depend on the order values arrive in: compare values.
 				labels := fmt.Sprint(a.labelValues(nil, k))
-				out[day][labels] = d.sums[i].cost.value() + 1000*d.sums[i].qty.value()
-			}
+				out[day][labels] = v.cost + 1000*v.qty
+			})
 		}
 		return out, pa
 	}

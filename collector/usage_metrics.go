@@ -101,13 +101,12 @@ func (b *builder) usageSeries(a *usageAgg, pa *periodAgg, period string, costP, 
 	qty := map[string]*sum{}
 	var buf []byte
 	for _, day := range pa.sortedDays() {
-		d := pa.days[day]
-		for i, key := range d.keys {
+		pa.days[day].each(a.internTable, func(key string, v dayValue) {
 			buf = costP.project(buf[:0], key)
-			addTo(cost, buf, d.sums[i].cost)
+			addTo(cost, buf, v.cost)
 			buf = qtyP.project(buf[:0], key)
-			addTo(qty, buf, d.sums[i].qty)
-		}
+			addTo(qty, buf, v.qty)
+		})
 	}
 	money := []string{b.enrollment(), period, b.currency}
 	for k, s := range cost {
@@ -119,47 +118,46 @@ func (b *builder) usageSeries(a *usageAgg, pa *periodAgg, period string, costP, 
 	}
 }
 
-func addTo(m map[string]*sum, key []byte, v sum) {
+func addTo(m map[string]*sum, key []byte, v float64) {
 	s := m[string(key)]
 	if s == nil {
 		s = &sum{}
 		m[string(key)] = s
 	}
-	s.addSum(v)
+	s.add(v)
 }
 
 // dailyBy sums each day's cost of the series that match (all when match is
 // nil), grouped by the interned value at key position group (all into id 0
 // when group < 0). It returns the per-day sums and the period totals.
-func dailyBy(pa *periodAgg, group int, match func(key string) bool) (perDay map[int32]map[uint32]float64, total map[uint32]float64) {
+func dailyBy(a *usageAgg, pa *periodAgg, group int, match func(key string) bool) (perDay map[int32]map[uint32]float64, total map[uint32]float64) {
 	perDay = map[int32]map[uint32]float64{}
 	totals := map[uint32]*sum{}
 	for _, day := range pa.sortedDays() {
-		d := pa.days[day]
 		daySums := map[uint32]*sum{}
-		for i, key := range d.keys {
+		pa.days[day].each(a.internTable, func(key string, v dayValue) {
 			if match != nil && !match(key) {
-				continue
+				return
 			}
 			id := uint32(0)
 			if group >= 0 {
 				id = keyID(key, group)
 			}
-			addID(daySums, id, d.sums[i].cost)
-			addID(totals, id, d.sums[i].cost)
-		}
+			addID(daySums, id, v.cost)
+			addID(totals, id, v.cost)
+		})
 		perDay[day] = values(daySums)
 	}
 	return perDay, values(totals)
 }
 
-func addID(m map[uint32]*sum, id uint32, v sum) {
+func addID(m map[uint32]*sum, id uint32, v float64) {
 	s := m[id]
 	if s == nil {
 		s = &sum{}
 		m[id] = s
 	}
-	s.addSum(v)
+	s.add(v)
 }
 
 func values(m map[uint32]*sum) map[uint32]float64 {
@@ -202,7 +200,7 @@ func (b *builder) currentPeriod(a *usageAgg, pa *periodAgg) {
 		return
 	}
 	deptPos := a.pos(apiclient.DimDepartment)
-	perDay, totals := dailyBy(pa, deptPos, nil)
+	perDay, totals := dailyBy(a, pa, deptPos, nil)
 	labels := func(id uint32) []string {
 		return []string{b.enrollment(), b.cur, b.currency, a.strs[id]}
 	}
@@ -245,7 +243,7 @@ func (b *builder) budgets(a *usageAgg, pa *periodAgg, first, last, latest int32,
 	for _, bg := range b.cfg.Budgets {
 		labels := []string{b.enrollment(), b.cur, b.currency, bg.Name, bg.ScopeType, bg.Scope}
 		b.gauge(b.d.budgetAmount, bg.Amount, labels...)
-		perDay, totals := dailyBy(pa, -1, budgetMatch(a, bg))
+		perDay, totals := dailyBy(a, pa, -1, budgetMatch(a, bg))
 		toDate := totals[0]
 		b.gauge(b.d.budgetCost, toDate, labels...)
 		f := toDate

@@ -36,11 +36,9 @@ func dump(a *usageAgg, pa *periodAgg) []string {
 		d := pa.days[day]
 		out = append(out, fmt.Sprintf("day %d: %d rows, credit %x %x", day, d.rows,
 			math.Float64bits(d.credit.s), math.Float64bits(d.credit.c)))
-		for i, k := range d.keys {
-			s := d.sums[i]
-			out = append(out, fmt.Sprintf("  %v: %x %x %x %x", a.labelValues(nil, k), math.Float64bits(s.cost.s),
-				math.Float64bits(s.cost.c), math.Float64bits(s.qty.s), math.Float64bits(s.qty.c)))
-		}
+		d.each(a.internTable, func(k string, v dayValue) {
+			out = append(out, fmt.Sprintf("  %v: %x %x", a.labelValues(nil, k), math.Float64bits(v.cost), math.Float64bits(v.qty)))
+		})
 	}
 	return out
 }
