@@ -62,10 +62,12 @@ type refresher struct {
 	running atomic.Bool
 	snap    atomic.Pointer[snapshot]
 
-	// mu guards res and status, which only refresh writes.
+	// mu guards res and status, which only refresh writes, and series,
+	// the usage series of the last snapshot, which only building one does.
 	mu     sync.Mutex
 	res    results
 	status map[string]datasetStatus
+	series map[string]periodSeries
 }
 
 func newRefresher(cfg config.Enrollment, l *layout, d *descs, src apiclient.Source, logger log.Logger, now func() time.Time, interval time.Duration) *refresher {
@@ -76,6 +78,7 @@ func newRefresher(cfg config.Enrollment, l *layout, d *descs, src apiclient.Sour
 		// never makes refreshes pile up.
 		timeout: interval - interval/10,
 		status:  map[string]datasetStatus{},
+		series:  map[string]periodSeries{},
 	}
 	r.publish()
 	return r
@@ -205,7 +208,7 @@ func (r *refresher) publishLocked() {
 	cur, prev := periodsAround(now)
 	b := &builder{
 		cfg: &r.cfg, layout: r.layout, d: r.descs, res: &r.res, status: status,
-		cur: cur, prev: prev,
+		cur: cur, prev: prev, series: r.series,
 	}
 	if ce, ok := r.src.(apiclient.CredentialExpirer); ok {
 		b.keyExpiry, b.hasKeyExpiry = ce.CredentialExpiry()

@@ -28,6 +28,20 @@ type builder struct {
 	// budgetsDone says the configured budgets were emitted (they need usage
 	// data).
 	budgetsDone bool
+	// series, when set, keeps each period's usage series from one build to
+	// the next (see usage).
+	series map[string]periodSeries
+}
+
+// periodSeries are the usage series built from one period's aggregation,
+// in one currency. An aggregation never changes once built, and a refresh
+// that reads nothing again keeps it: the next snapshot reuses its series
+// instead of building them again, which is most of a snapshot's work and
+// garbage.
+type periodSeries struct {
+	from     *periodAgg
+	currency string
+	metrics  []prometheus.Metric
 }
 
 func (b *builder) enrollment() string { return b.cfg.Enrollment }

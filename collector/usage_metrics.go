@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -75,12 +76,17 @@ func (b *builder) usage() {
 	a := b.res.usage.agg
 	costP, qtyP := b.projections(a)
 	latest, hasLatest := int32(0), false
+	for p := range b.series {
+		if p != b.cur && p != b.prev || a.periods[p] == nil {
+			delete(b.series, p) // what is kept must be what is served
+		}
+	}
 	for _, p := range []string{b.cur, b.prev} {
 		pa := a.periods[p]
 		if pa == nil {
 			continue
 		}
-		b.usageSeries(a, pa, p, costP, qtyP)
+		b.periodSeries(a, pa, p, costP, qtyP)
 		b.gauge(b.d.usageRecords, float64(pa.rows()), b.enrollment(), p)
 		if l, ok := pa.latestDay(); ok && (!hasLatest || l > latest) {
 			latest, hasLatest = l, true
@@ -92,6 +98,22 @@ func (b *builder) usage() {
 	if pa := a.periods[b.cur]; pa != nil {
 		b.currentPeriod(a, pa)
 	}
+}
+
+// periodSeries emits the usage series of one period: those of the last
+// build when they came from the same aggregation in the same currency.
+func (b *builder) periodSeries(a *usageAgg, pa *periodAgg, period string, costP, qtyP projection) {
+	if b.series == nil {
+		b.usageSeries(a, pa, period, costP, qtyP)
+		return
+	}
+	if c, ok := b.series[period]; ok && c.from == pa && c.currency == b.currency {
+		b.out = append(b.out, c.metrics...)
+		return
+	}
+	start := len(b.out)
+	b.usageSeries(a, pa, period, costP, qtyP)
+	b.series[period] = periodSeries{from: pa, currency: b.currency, metrics: slices.Clone(b.out[start:])}
 }
 
 // usageSeries emits the cost and quantity of one period, summed over days and

@@ -54,28 +54,37 @@ func (u *usageReader) read(ctx context.Context, periods ...string) (*usageResult
 		// intern table forget the values of periods no longer exported.
 		agg = newUsageAgg(u.cfg.UsageDimensions(), len(u.cfg.TagLabels))
 	}
+	unchanged := u.prev != nil && agg.internTable == u.prev.agg.internTable && len(u.prev.agg.periods) == len(periods)
 	for _, p := range periods {
 		var old *periodAgg
 		var st periodState
 		if u.prev != nil && agg.internTable == u.prev.agg.internTable {
 			old, st = u.prev.agg.periods[p], u.prev.state[p]
 		}
-		pa, nst, err := u.readPeriod(ctx, agg, p, old, st)
+		pa, nst, changed, err := u.readPeriod(ctx, agg, p, old, st)
 		if err != nil {
 			return nil, fmt.Errorf("usage details of %s: %w", p, err)
 		}
 		agg.periods[p], state[p] = pa, nst
+		unchanged = unchanged && old != nil && !changed
+	}
+	if unchanged {
+		// Nothing was read again: keep the previous aggregation, whose
+		// metrics the snapshot can then reuse (see builder.series).
+		return &usageResult{agg: u.prev.agg, state: state}, nil
 	}
 	agg.closeDays()
 	return &usageResult{agg: agg, state: state}, nil
 }
 
-// readPeriod brings one period up to date.
-func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period string, old *periodAgg, st periodState) (*periodAgg, periodState, error) {
+// readPeriod brings one period up to date, and says whether any of its days
+// was read again.
+func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period string, old *periodAgg, st periodState) (*periodAgg, periodState, bool, error) {
 	first, last, ok := periodBounds(period)
 	if !ok {
-		return nil, st, fmt.Errorf("bad billing period %q", period)
+		return nil, st, false, fmt.Errorf("bad billing period %q", period)
 	}
+	anyChanged := false
 	today := dayIndex(u.now.UTC().Truncate(24 * time.Hour))
 	winFrom, winTo := max(first, today-int32(*u.cfg.SettleDays)), min(last, today)
 	settledTo := min(last, winFrom-1)
@@ -94,10 +103,11 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 		}
 		newETag, changed, err := u.readRange(ctx, agg, pa, first, settledTo, etag, st.rowsPerDay)
 		if err != nil {
-			return nil, st, err
+			return nil, st, false, err
 		}
 		if changed {
 			st.settledETag = newETag
+			anyChanged = true
 		}
 		st.settledFrom, st.settledTo, st.settledAt = first, settledTo, u.now
 	}
@@ -108,17 +118,18 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 		}
 		newETag, changed, err := u.readRange(ctx, agg, pa, winFrom, winTo, etag, st.rowsPerDay)
 		if err != nil {
-			return nil, st, err
+			return nil, st, false, err
 		}
 		if changed {
 			st.winETag = newETag
+			anyChanged = true
 		}
 		st.winFrom, st.winTo = winFrom, winTo
 	}
 	if n := min(today, last) - first + 1; n > 0 {
 		st.rowsPerDay = float64(pa.rows()) / float64(n)
 	}
-	return pa, st, nil
+	return pa, st, anyChanged, nil
 }
 
 // readRange reads the usage of days [from, to] and, unless the API says they

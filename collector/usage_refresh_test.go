@@ -2,10 +2,12 @@ package collector
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/collector/config"
 )
@@ -24,6 +26,22 @@ func (m *memSource) takeRanges() []string {
 	}
 	m.usageCalls = nil
 	return out
+}
+
+// usageCostMetrics are the usage cost series of r's snapshot.
+func usageCostMetrics(r *refresher) []prometheus.Metric {
+	var out []prometheus.Metric
+	for _, m := range r.snap.Load().metrics {
+		if m.Desc() == r.descs.usageCost {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// sameMetrics reports whether a and b are the very same metric values.
+func sameMetrics(a, b []prometheus.Metric) bool {
+	return len(a) > 0 && slices.Equal(a, b)
 }
 
 func TestIncrementalUsageRefresh(t *testing.T) {
@@ -58,10 +76,16 @@ func TestIncrementalUsageRefresh(t *testing.T) {
 		t.Fatalf("first refresh: cost %v, want 33.5", got)
 	}
 
+	agg, series := r.res.usage.agg, usageCostMetrics(r)
 	r.refresh(context.Background())
 	expect("unchanged data", "11-17..11-20 (conditional)")
 	if got := cost("Dept A"); got != 33.5 {
 		t.Fatalf("after a 304: cost %v, want 33.5 kept", got)
+	}
+	// Nothing read again: the aggregation and its series are reused.
+	if r.res.usage.agg != agg || !sameMetrics(usageCostMetrics(r), series) {
+		t.Errorf("a refresh that read nothing again built a new aggregation (%v) or new series (%v)",
+			r.res.usage.agg != agg, !sameMetrics(usageCostMetrics(r), series))
 	}
 
 	// Late data: day 19 (in the window) and day 10 (settled) change.
@@ -74,6 +98,9 @@ func TestIncrementalUsageRefresh(t *testing.T) {
 	expect("changed window", "11-17..11-20 (conditional)")
 	if got := cost("Dept A"); got != 43.5 {
 		t.Fatalf("after the window changed: cost %v, want 43.5 (day 10 is settled and not read yet)", got)
+	}
+	if r.res.usage.agg == agg || sameMetrics(usageCostMetrics(r), series) {
+		t.Error("a refresh that read changed days kept the old aggregation or series")
 	}
 
 	// A day later the settled days are due again; the window has moved.
