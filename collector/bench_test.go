@@ -185,7 +185,7 @@ func BenchmarkDecodeAggregate(b *testing.B) {
 			from, to := dayIndex(benchFrom), dayIndex(benchTo)
 			read := func() *periodAgg {
 				pa := &periodAgg{days: map[int32]*dayAgg{}}
-				if _, _, err := u.readRange(context.Background(), warm.next(), pa, from, to, "", 0); err != nil {
+				if _, _, err := u.readRange(context.Background(), warm.next(), pa, "", from, to, "", 0); err != nil {
 					b.Fatal(err)
 				}
 				return pa
@@ -278,7 +278,7 @@ func BenchmarkDecodeRatios(b *testing.B) {
 	for b.Loop() {
 		start := time.Now()
 		pa := &periodAgg{days: map[int32]*dayAgg{}}
-		if _, _, err := u.readRange(context.Background(), warm.next(), pa, from, to, "", 0); err != nil {
+		if _, _, err := u.readRange(context.Background(), warm.next(), pa, "", from, to, "", 0); err != nil {
 			b.Fatal(err)
 		}
 		mid := time.Now()

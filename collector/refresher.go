@@ -68,6 +68,8 @@ type refresher struct {
 	res    results
 	status map[string]datasetStatus
 	series map[string]periodSeries
+	// usageSizes outlives failed usage refreshes.
+	usageSizes usageSizes
 }
 
 func newRefresher(cfg config.Enrollment, l *layout, d *descs, src apiclient.Source, logger log.Logger, now func() time.Time, interval time.Duration) *refresher {
@@ -173,7 +175,7 @@ func (r *refresher) fetch(ctx context.Context, dataset string, now time.Time, la
 		b, err := fetchBalances(ctx, r.src, cur, prev)
 		return func(res *results) { res.balances = b }, err
 	case config.DatasetUsageDetails:
-		ur := &usageReader{src: r.src, cfg: &r.cfg, now: now, prev: last.usage}
+		ur := &usageReader{src: r.src, cfg: &r.cfg, now: now, prev: last.usage, sizes: &r.usageSizes}
 		u, err := ur.read(ctx, cur, prev)
 		return func(res *results) { res.usage = u }, err
 	case config.DatasetMarketplaceCharges:

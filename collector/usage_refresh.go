@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -39,6 +40,41 @@ type usageReader struct {
 	cfg  *config.Enrollment
 	now  time.Time
 	prev *usageResult
+	// sizes, when set, outlives the refresh (see usageSizes).
+	sizes *usageSizes
+}
+
+// usageSizes remembers how many rows a day of each period held in reads
+// that did not finish. The download method is chosen from the size of the
+// last complete read; without this, a period too large to page through as
+// JSON before the refresh deadline would be paged through again at every
+// refresh, and never finish. With it, the next refresh downloads the CSV.
+type usageSizes struct {
+	mu     sync.Mutex
+	perDay map[string]float64
+}
+
+// observe records that a read of a period saw rows rows over days days.
+func (s *usageSizes) observe(period string, rows int, days int32) {
+	if s == nil || rows == 0 || days <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perDay == nil {
+		s.perDay = map[string]float64{}
+	}
+	s.perDay[period] = max(s.perDay[period], float64(rows)/float64(days))
+}
+
+// rowsPerDay is the largest rows per day seen in a period's unfinished reads.
+func (s *usageSizes) rowsPerDay(period string) float64 {
+	if s == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.perDay[period]
 }
 
 // read refreshes every period and returns the new result. The previous
@@ -85,6 +121,7 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 		return nil, st, false, fmt.Errorf("bad billing period %q", period)
 	}
 	anyChanged := false
+	rowsPerDay := max(st.rowsPerDay, u.sizes.rowsPerDay(period))
 	today := dayIndex(u.now.UTC().Truncate(24 * time.Hour))
 	winFrom, winTo := max(first, today-int32(*u.cfg.SettleDays)), min(last, today)
 	settledTo := min(last, winFrom-1)
@@ -101,7 +138,7 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 		if st.settledFrom == first && st.settledTo == settledTo {
 			etag = st.settledETag
 		}
-		newETag, changed, err := u.readRange(ctx, agg, pa, first, settledTo, etag, st.rowsPerDay)
+		newETag, changed, err := u.readRange(ctx, agg, pa, period, first, settledTo, etag, rowsPerDay)
 		if err != nil {
 			return nil, st, false, err
 		}
@@ -116,7 +153,7 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 		if old != nil && st.winFrom == winFrom && st.winTo == winTo {
 			etag = st.winETag
 		}
-		newETag, changed, err := u.readRange(ctx, agg, pa, winFrom, winTo, etag, st.rowsPerDay)
+		newETag, changed, err := u.readRange(ctx, agg, pa, period, winFrom, winTo, etag, rowsPerDay)
 		if err != nil {
 			return nil, st, false, err
 		}
@@ -135,8 +172,9 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 // readRange reads the usage of days [from, to] and, unless the API says they
 // did not change since the answer that carried etag, replaces those days of
 // pa with what it read. It returns the new ETag and whether anything changed.
-func (u *usageReader) readRange(ctx context.Context, agg *usageAgg, pa *periodAgg, from, to int32, etag string, rowsPerDay float64) (string, bool, error) {
+func (u *usageReader) readRange(ctx context.Context, agg *usageAgg, pa *periodAgg, period string, from, to int32, etag string, rowsPerDay float64) (string, bool, error) {
 	fresh := &periodAgg{days: map[int32]*dayAgg{}}
+	seen, lastDay := 0, from
 	stage := &pageStage{agg: agg, period: fresh}
 	var newETag string
 	q := apiclient.UsageQuery{
@@ -149,6 +187,8 @@ func (u *usageReader) readRange(ctx context.Context, agg *usageAgg, pa *periodAg
 		// reread of the settled days would count it twice.
 		if !row.Date.IsZero() {
 			stage.add(row)
+			seen++
+			lastDay = max(lastDay, dayIndex(row.Date))
 		}
 		return nil
 	})
@@ -156,6 +196,7 @@ func (u *usageReader) readRange(ctx context.Context, agg *usageAgg, pa *periodAg
 		return etag, false, nil
 	}
 	if err != nil {
+		u.sizes.observe(period, seen, min(lastDay, to)-from+1)
 		return "", false, err
 	}
 	// A source that returns without ending a page it began has delivered

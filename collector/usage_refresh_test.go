@@ -9,6 +9,8 @@ import (
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+
 	"github.com/azure-ea-exporter/azure-ea-exporter/collector/config"
 )
 
@@ -133,5 +135,63 @@ func TestNewMonthStartsAfresh(t *testing.T) {
 	v, ok := gaugeValue(t, snapCollector{r}, "azure_ea_usage_cost", map[string]string{"billing_period": "202611", "department": "Dept A"})
 	if !ok || v != 33.5 {
 		t.Errorf("November after the month turned: %v %v, want 33.5", v, ok)
+	}
+}
+
+// deadlineOnJSON is a source that runs out of time on any JSON usage read
+// of more than two rows, as a huge enrollment paged through as JSON does
+// before the refresh deadline; its CSV downloads are fast.
+type deadlineOnJSON struct{ *memSource }
+
+func (s deadlineOnJSON) Usage(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
+	if q.Method == apiclient.UsageCSV {
+		return s.memSource.Usage(ctx, q, fn)
+	}
+	n := 0
+	return s.memSource.Usage(ctx, q, func(r *apiclient.UsageRow) error {
+		if n++; n > 2 {
+			return context.DeadlineExceeded
+		}
+		return fn(r)
+	})
+}
+
+// TestUnfinishedReadChoosesCSVNext checks that a period too large to page
+// through before the deadline is downloaded as CSV by the next refresh,
+// although no refresh has completed to say how large it is.
+func TestUnfinishedReadChoosesCSVNext(t *testing.T) {
+	src := deadlineOnJSON{testSource()}
+	threshold := 1
+	cfg := mustConfig(t, config.Enrollment{Enrollment: "100", CSVThresholdRows: &threshold})
+	l := newLayout(cfg)
+	r := newRefresher(cfg.Enrollments[0], l, newDescs(l), src, log.NewNopLogger(), func() time.Time { return testNow }, time.Hour)
+	methods := func() []apiclient.UsageMethod {
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		var out []apiclient.UsageMethod
+		for _, q := range src.usageCalls {
+			out = append(out, q.Method)
+		}
+		src.usageCalls = nil
+		return out
+	}
+
+	r.refresh(context.Background())
+	if r.status[config.DatasetUsageDetails].success {
+		t.Fatal("the first refresh read every range although JSON reads run out of time")
+	}
+	if got := methods(); len(got) == 0 || got[0] != apiclient.UsageAuto {
+		t.Fatalf("first refresh: methods %v, want the default first", got)
+	}
+
+	r.refresh(context.Background())
+	if !r.status[config.DatasetUsageDetails].success {
+		t.Fatal("the second refresh failed again: it did not switch to CSV")
+	}
+	if got := methods(); len(got) == 0 || got[0] != apiclient.UsageCSV {
+		t.Errorf("second refresh: methods %v, want CSV for the range that did not finish", got)
+	}
+	if v, _ := gaugeValue(t, snapCollector{r}, "azure_ea_usage_cost", map[string]string{"billing_period": "202611", "department": "Dept A"}); v != 33.5 {
+		t.Errorf("cost %v after the CSV read, want 33.5", v)
 	}
 }
