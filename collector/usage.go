@@ -197,7 +197,7 @@ func (a *usageAgg) spareIndex(size int) map[string]int32 {
 }
 
 // closeDays drops the index of every day, once no more rows will come: the
-// aggregation then holds only keys and sums.
+// aggregation then holds only key ids and figures.
 func (a *usageAgg) closeDays() {
 	for _, d := range a.open {
 		a.closeDay(d)
