@@ -173,35 +173,19 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 // did not change since the answer that carried etag, replaces those days of
 // pa with what it read. It returns the new ETag and whether anything changed.
 func (u *usageReader) readRange(ctx context.Context, agg *usageAgg, pa *periodAgg, period string, from, to int32, etag string, rowsPerDay float64) (string, bool, error) {
-	fresh := &periodAgg{days: map[int32]*dayAgg{}}
-	seen, lastDay := 0, from
-	stage := &pageStage{agg: agg, period: fresh}
-	var newETag string
-	q := apiclient.UsageQuery{
-		Start: dayTime(from), End: dayTime(to), TagKeys: u.cfg.TagLabels,
-		Method: u.method(rowsPerDay * float64(to-from+1)), IfNoneMatch: etag, ETag: &newETag,
-		Staging: stage,
+	method := u.method(rowsPerDay * float64(to-from+1))
+	fresh, newETag, err := u.readDays(ctx, agg, period, from, to, etag, method)
+	if errors.Is(err, errReadAsCSV) {
+		// The first days showed a read far larger than expected: download
+		// it instead of paging through it.
+		fresh, newETag, err = u.readDays(ctx, agg, period, from, to, etag, apiclient.UsageCSV)
 	}
-	err := u.src.Usage(ctx, q, func(row *apiclient.UsageRow) error {
-		// A range read cannot place a row without a date: the daily
-		// reread of the settled days would count it twice.
-		if !row.Date.IsZero() {
-			stage.add(row)
-			seen++
-			lastDay = max(lastDay, dayIndex(row.Date))
-		}
-		return nil
-	})
 	if errors.Is(err, apiclient.ErrNotModified) {
 		return etag, false, nil
 	}
 	if err != nil {
-		u.sizes.observe(period, seen, min(lastDay, to)-from+1)
 		return "", false, err
 	}
-	// A source that returns without ending a page it began has delivered
-	// the page whole.
-	stage.Commit()
 	for d := from; d <= to; d++ {
 		if day := fresh.days[d]; day != nil {
 			pa.days[d] = day
@@ -210,6 +194,52 @@ func (u *usageReader) readRange(ctx context.Context, agg *usageAgg, pa *periodAg
 		}
 	}
 	return newETag, true, nil
+}
+
+// errReadAsCSV stops a read by JSON pages that turns out too large for them.
+var errReadAsCSV = errors.New("usage read larger than csv_threshold_rows: reading it as CSV")
+
+// readDays reads the usage of days [from, to] by method into fresh days.
+// A read by the default method stops with errReadAsCSV as soon as its
+// complete days, rows arriving day by day, say it will pass the CSV
+// threshold; a read that fails still tells u.sizes how large it was.
+func (u *usageReader) readDays(ctx context.Context, agg *usageAgg, period string, from, to int32, etag string, method apiclient.UsageMethod) (*periodAgg, string, error) {
+	fresh := &periodAgg{days: map[int32]*dayAgg{}}
+	stage := &pageStage{agg: agg, period: fresh}
+	threshold := float64(*u.cfg.CSVThresholdRows)
+	// Only the EA API pages through JSON by default; the replacement API
+	// always reads a report.
+	switchable := method == apiclient.UsageAuto && threshold > 0 && u.cfg.Source == config.SourceEA
+	seen, lastDay := 0, from
+	var newETag string
+	q := apiclient.UsageQuery{
+		Start: dayTime(from), End: dayTime(to), TagKeys: u.cfg.TagLabels,
+		Method: method, IfNoneMatch: etag, ETag: &newETag, Staging: stage,
+	}
+	err := u.src.Usage(ctx, q, func(row *apiclient.UsageRow) error {
+		// A range read cannot place a row without a date: the daily
+		// reread of the settled days would count it twice.
+		if row.Date.IsZero() {
+			return nil
+		}
+		if d := dayIndex(row.Date); d > lastDay {
+			if switchable && float64(seen)/float64(d-from)*float64(to-from+1) >= threshold {
+				return errReadAsCSV
+			}
+			lastDay = d
+		}
+		stage.add(row)
+		seen++
+		return nil
+	})
+	if err != nil {
+		u.sizes.observe(period, seen, min(lastDay, to)-from+1)
+		return nil, "", err
+	}
+	// A source that returns without ending a page it began has delivered
+	// the page whole.
+	stage.Commit()
+	return fresh, newETag, nil
 }
 
 // method picks the download method of a read expected to return rows rows.

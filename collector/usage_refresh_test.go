@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -193,5 +194,39 @@ func TestUnfinishedReadChoosesCSVNext(t *testing.T) {
 	}
 	if v, _ := gaugeValue(t, snapCollector{r}, "azure_ea_usage_cost", map[string]string{"billing_period": "202611", "department": "Dept A"}); v != 33.5 {
 		t.Errorf("cost %v after the CSV read, want 33.5", v)
+	}
+}
+
+// TestLargeReadSwitchesToCSV checks that a first read by JSON pages stops
+// once its first complete day says it will pass csv_threshold_rows, and
+// that the range is downloaded as CSV instead, every row counted once.
+func TestLargeReadSwitchesToCSV(t *testing.T) {
+	src := testSource()
+	a := dims("Dept A", "g1", "Sub 1", "Compute", "D2", "D2 v3", "Hours")
+	src.rows = nil
+	for day := 1; day <= 16; day++ {
+		for range 10 {
+			src.rows = append(src.rows, memRow{period: "202611", date: fmt.Sprintf("2026-11-%02d", day), cost: 1, qty: 1, values: a})
+		}
+	}
+	threshold := 100 // the settled days hold 160 rows
+	cfg := mustConfig(t, config.Enrollment{Enrollment: "100", CSVThresholdRows: &threshold})
+	l := newLayout(cfg)
+	r := newRefresher(cfg.Enrollments[0], l, newDescs(l), src, log.NewNopLogger(), func() time.Time { return testNow }, time.Hour)
+	r.refresh(context.Background())
+	if !r.status[config.DatasetUsageDetails].success {
+		t.Fatal("usage refresh failed")
+	}
+	var settled []apiclient.UsageMethod
+	for _, q := range src.usageCalls {
+		if q.Start.Day() == 1 && q.Start.Month() == 11 {
+			settled = append(settled, q.Method)
+		}
+	}
+	if !slices.Equal(settled, []apiclient.UsageMethod{apiclient.UsageAuto, apiclient.UsageCSV}) {
+		t.Errorf("the settled days were read by %v, want the default, then CSV", settled)
+	}
+	if v, _ := gaugeValue(t, snapCollector{r}, "azure_ea_usage_cost", map[string]string{"billing_period": "202611", "department": "Dept A"}); v != 160 {
+		t.Errorf("cost %v, want 160: each row once", v)
 	}
 }
