@@ -23,9 +23,15 @@ type countingWriter struct {
 	n *atomic.Int64
 }
 
+// Write counts p before it writes it, and takes back what was not written:
+// a client that has read the last byte of an answer must find it counted,
+// and it can read it before the underlying Write returns.
 func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
 	n, err := c.ResponseWriter.Write(p)
-	c.n.Add(int64(n))
+	if n < len(p) {
+		c.n.Add(int64(n - len(p)))
+	}
 	return n, err
 }
 
