@@ -7,7 +7,10 @@ import (
 
 // Sentinel errors; test for them with errors.Is.
 var (
-	// ErrUnauthorized: the API rejected the credential (401).
+	// ErrUnauthorized: the API rejected the credential (401). Its text
+	// speaks of the EA API key; sources with other credentials say what
+	// was rejected with an error made by Unauthorized, which is this one
+	// for errors.Is.
 	ErrUnauthorized = errors.New("API key rejected: expired or revoked?")
 	// ErrBadRequest: the API rejected the request's parameters (400) where
 	// the reference does not say that 400 means "no data".
@@ -54,3 +57,13 @@ func (e *StatusError) Error() string {
 
 // Unwrap returns the sentinel the status maps to.
 func (e *StatusError) Unwrap() error { return e.Err }
+
+// Unauthorized returns an error that is ErrUnauthorized for errors.Is and
+// reads text: what a source whose credential is not an API key says of a
+// rejected one.
+func Unauthorized(text string) error { return unauthorized(text) }
+
+type unauthorized string
+
+func (u unauthorized) Error() string        { return string(u) }
+func (u unauthorized) Is(target error) bool { return target == ErrUnauthorized }

@@ -216,10 +216,10 @@ func tokenError(ctx context.Context, err error, secret string) error {
 		return fmt.Errorf("%s: %w: %s", apiclient.EndpointToken, apiclient.ErrNoCredential, shorten(err.Error(), secret))
 	}
 	if afe.RawResponse == nil {
-		return fmt.Errorf("%s: %w: %s", apiclient.EndpointToken, apiclient.ErrUnauthorized, shorten(err.Error(), secret))
+		return fmt.Errorf("%s: %w: %s", apiclient.EndpointToken, errCredentialRejected, shorten(err.Error(), secret))
 	}
 	return &apiclient.StatusError{Endpoint: apiclient.EndpointToken, Code: afe.RawResponse.StatusCode,
-		Message: shorten(entraMessage(afe), secret), Err: apiclient.ErrUnauthorized}
+		Message: shorten(entraMessage(afe), secret), Err: errCredentialRejected}
 }
 
 // tokenTransport sends azidentity's requests through the configured HTTP

@@ -135,6 +135,9 @@ func TestSecretNeverLeaks(t *testing.T) {
 	if !strings.Contains(err.Error(), "invalid_client: AADSTS7000215: Invalid client secret provided") || strings.Contains(err.Error(), "Trace ID") {
 		t.Errorf("err %q should carry Entra's message without its trace ids", err)
 	}
+	if !strings.Contains(err.Error(), "credential rejected by Entra ID") || strings.Contains(err.Error(), "API key") {
+		t.Errorf("err %q should say the Entra credential was rejected, not an API key", err)
+	}
 	checkNoLeak(t, "the error", err.Error())
 	checkNoLeak(t, "the error (%#v)", fmt.Sprintf("%#v %+v", err, env.c))
 	if env.obs.requests[apiclient.EndpointToken] == 0 {

@@ -174,9 +174,16 @@ func newTransport(cfg Config, base *url.URL) (*transport.Client, error) {
 		BackoffMax: cfg.Retry.BackoffMax, MaxRetryWait: cfg.Retry.MaxWait,
 		RetryAfterHeaders: throttleHeaders,
 		MaxBodyBytes:      cfg.MaxBodyBytes, MaxStreamBytes: cfg.MaxStreamBytes,
-		UserAgent: userAgent, Sleep: cfg.sleep, Now: cfg.now,
+		UserAgent: userAgent, Sleep: cfg.sleep, Now: cfg.now, Unauthorized: errTokenRejected,
 	})
 }
+
+// What a 401 says, on each side of the replacement API: Resource Manager
+// rejects the access token, Entra ID the credential it was asked to take.
+var (
+	errTokenRejected      = apiclient.Unauthorized("access token rejected: expired, or for another tenant?")
+	errCredentialRejected = apiclient.Unauthorized("credential rejected by Entra ID: wrong or expired secret or certificate, or another tenant?")
+)
 
 // throttleHeaders are the headers in which Cost Management and Consumption
 // give the seconds to wait after a 429 (reference 6.5.3), often without a

@@ -91,7 +91,7 @@ func (c *Client) statusFailure(r Request, resp *http.Response, body []byte, secr
 	case code == http.StatusBadRequest:
 		se.Err = apiclient.ErrBadRequest
 	case code == http.StatusUnauthorized:
-		se.Err = apiclient.ErrUnauthorized
+		se.Err = c.cfg.Unauthorized
 	case code == http.StatusTooManyRequests:
 		f.reason = apiclient.ReasonThrottled
 	case code == http.StatusServiceUnavailable:

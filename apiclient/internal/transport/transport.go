@@ -67,6 +67,9 @@ type Config struct {
 
 	// UserAgent is sent with every request.
 	UserAgent string
+	// Unauthorized is the error a 401 answer wraps (default
+	// apiclient.ErrUnauthorized); it must be that one for errors.Is.
+	Unauthorized error
 
 	// Sleep waits d or until ctx ends; tests replace it to run retries
 	// without waiting. Now is the clock. Both default to the real ones.
@@ -172,6 +175,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = apiclient.NopObserver{}
+	}
+	if cfg.Unauthorized == nil {
+		cfg.Unauthorized = apiclient.ErrUnauthorized
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = log.NewNopLogger()
