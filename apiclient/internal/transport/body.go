@@ -304,12 +304,14 @@ func reasonOf(err error) string {
 }
 
 // pastLimit tells a body that ends exactly at the limit from a longer one.
+// The longer one is a stream error without a retry reason: reading it again
+// would only find it as long.
 func (b *streamBody) pastLimit() error {
 	var one [1]byte
 	if n, err := b.body.Read(one[:]); n == 0 && err == io.EOF {
 		return io.EOF
 	}
-	return fmt.Errorf("%s: %w: body larger than the %d-byte stream limit", b.endpoint, apiclient.ErrBadResponse, b.read)
+	return &streamError{err: fmt.Errorf("%s: %w: body larger than the %d-byte stream limit", b.endpoint, apiclient.ErrBadResponse, b.read)}
 }
 
 func (b *streamBody) Close() error {

@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -82,9 +83,16 @@ func TestConsumeBoundedLikeDo(t *testing.T) {
 	srv, _ := serve(t, endless(1<<30))
 	tc := newTestClient(t, srv.URL, func(c *Config) { c.MaxBodyBytes = 1 << 20 })
 	var c consumeAll
-	err := tc.Consume(context.Background(), consumeReq(srv.URL), c.consume)
+	err := tc.Consume(context.Background(), consumeReq(srv.URL), func(s *Stream) error {
+		// As a decoder does with a read error: wrap it, and call the
+		// body damaged.
+		if err := c.consume(s); err != nil {
+			return Damaged(fmt.Errorf("decoding: %w", err))
+		}
+		return nil
+	})
 	if !errors.Is(err, apiclient.ErrBadResponse) || !strings.Contains(err.Error(), "1048576-byte") || c.attempts != 1 {
-		t.Fatalf("err %v after %d attempts", err, c.attempts)
+		t.Fatalf("err %v after %d attempts: a body over the limit must not be read again", err, c.attempts)
 	}
 	r := consumeReq(srv.URL)
 	r.MaxBytes = 1 << 10
