@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/flex"
 )
 
 // The api-versions of the routes this client calls (reference 6.5).
@@ -21,17 +22,8 @@ type balanceJSON struct {
 }
 
 type balancePropertiesJSON struct {
-	Currency                       flexString `json:"currency"`
-	BeginningBalance               flexFloat  `json:"beginningBalance"`
-	EndingBalance                  flexFloat  `json:"endingBalance"`
-	NewPurchases                   flexFloat  `json:"newPurchases"`
-	Adjustments                    flexFloat  `json:"adjustments"`
-	Utilized                       flexFloat  `json:"utilized"`
-	ServiceOverage                 flexFloat  `json:"serviceOverage"`
-	ChargesBilledSeparately        flexFloat  `json:"chargesBilledSeparately"`
-	TotalOverage                   flexFloat  `json:"totalOverage"`
-	TotalUsage                     flexFloat  `json:"totalUsage"`
-	AzureMarketplaceServiceCharges flexFloat  `json:"azureMarketplaceServiceCharges"`
+	Currency flexString `json:"currency"`
+	flex.BalanceFigures
 }
 
 // BalanceSummary reads the balances of period (yyyyMM), or of the current
@@ -76,20 +68,7 @@ func decodeBalance(payload []byte, period string) (*apiclient.BalanceSummary, er
 	if period == "" {
 		period = periodInID(string(j.ID))
 	}
-	return &apiclient.BalanceSummary{
-		BillingPeriod:                  period,
-		Currency:                       strings.TrimSpace(string(p.Currency)),
-		BeginningBalance:               p.BeginningBalance.Value,
-		EndingBalance:                  p.EndingBalance.Value,
-		NewPurchases:                   p.NewPurchases.Value,
-		Adjustments:                    p.Adjustments.Value,
-		Utilized:                       p.Utilized.Value,
-		ServiceOverage:                 p.ServiceOverage.Value,
-		ChargesBilledSeparately:        p.ChargesBilledSeparately.Value,
-		TotalOverage:                   p.TotalOverage.Value,
-		TotalUsage:                     p.TotalUsage.Value,
-		AzureMarketplaceServiceCharges: p.AzureMarketplaceServiceCharges.Value,
-	}, nil
+	return p.Record(period, p.Currency), nil
 }
 
 // periodInID returns the yyyyMM that follows billingPeriods/ in a resource

@@ -6,22 +6,14 @@ import (
 	"strings"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/flex"
 )
 
 // balanceJSON is one balance summary (reference 3.2).
 type balanceJSON struct {
-	BillingPeriodID                flexString `json:"billingPeriodId"`
-	CurrencyCode                   flexString `json:"currencyCode"`
-	BeginningBalance               flexFloat  `json:"beginningBalance"`
-	EndingBalance                  flexFloat  `json:"endingBalance"`
-	NewPurchases                   flexFloat  `json:"newPurchases"`
-	Adjustments                    flexFloat  `json:"adjustments"`
-	Utilized                       flexFloat  `json:"utilized"`
-	ServiceOverage                 flexFloat  `json:"serviceOverage"`
-	ChargesBilledSeparately        flexFloat  `json:"chargesBilledSeparately"`
-	TotalOverage                   flexFloat  `json:"totalOverage"`
-	TotalUsage                     flexFloat  `json:"totalUsage"`
-	AzureMarketplaceServiceCharges flexFloat  `json:"azureMarketplaceServiceCharges"`
+	BillingPeriodID flexString `json:"billingPeriodId"`
+	CurrencyCode    flexString `json:"currencyCode"`
+	flex.BalanceFigures
 }
 
 // BalanceSummary reads the balance summary of period (yyyyMM), or of the
@@ -97,18 +89,5 @@ func pickBalance(items []*balanceJSON, period string) *balanceJSON {
 }
 
 func (j *balanceJSON) record() *apiclient.BalanceSummary {
-	return &apiclient.BalanceSummary{
-		BillingPeriod:                  strings.TrimSpace(string(j.BillingPeriodID)),
-		Currency:                       strings.TrimSpace(string(j.CurrencyCode)),
-		BeginningBalance:               j.BeginningBalance.Value,
-		EndingBalance:                  j.EndingBalance.Value,
-		NewPurchases:                   j.NewPurchases.Value,
-		Adjustments:                    j.Adjustments.Value,
-		Utilized:                       j.Utilized.Value,
-		ServiceOverage:                 j.ServiceOverage.Value,
-		ChargesBilledSeparately:        j.ChargesBilledSeparately.Value,
-		TotalOverage:                   j.TotalOverage.Value,
-		TotalUsage:                     j.TotalUsage.Value,
-		AzureMarketplaceServiceCharges: j.AzureMarketplaceServiceCharges.Value,
-	}
+	return j.Record(strings.TrimSpace(string(j.BillingPeriodID)), j.CurrencyCode)
 }
