@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"mime"
 	"strings"
 	"time"
 
@@ -183,7 +182,7 @@ func (c *Client) streamBlob(ctx context.Context, link string, r reportRange, dec
 		return err
 	}
 	defer s.Body.Close()
-	if err := checkCSVType(s.Header.Get("Content-Type")); err != nil {
+	if err := usagedec.CheckCSVType(s.Header.Get("Content-Type")); err != nil {
 		return fmt.Errorf("%s: %w", apiclient.EndpointUsageBlob, err)
 	}
 	br := bufio.NewReaderSize(s.Body, 64<<10)
@@ -218,20 +217,4 @@ func noteDepartment(seen map[string]string, id, name []byte) {
 		return
 	}
 	seen[string(id)] = string(name)
-}
-
-// checkCSVType accepts the types Azure Storage serves a CSV blob with; it
-// refuses HTML, JSON and XML (an error page).
-func checkCSVType(contentType string) error {
-	if contentType == "" {
-		return nil
-	}
-	mediaType, _, err := mime.ParseMediaType(contentType)
-	switch {
-	case err != nil:
-	case mediaType == "application/octet-stream", mediaType == "text/csv", mediaType == "application/csv",
-		mediaType == "text/plain", mediaType == "binary/octet-stream":
-		return nil
-	}
-	return fmt.Errorf("%w: content type %s, want CSV", apiclient.ErrBadResponse, quoteShort(contentType))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"time"
 
@@ -91,21 +90,5 @@ func checkCSV(res *transport.Response) error {
 	if isHTML("", res.Body) {
 		return transport.Damaged(fmt.Errorf("%w: an HTML page instead of CSV", apiclient.ErrBadResponse))
 	}
-	return transport.Damaged(checkCSVType(res.Header.Get("Content-Type")))
-}
-
-// checkCSVType accepts the API's application/octet-stream and the CSV and
-// text types a mirror may use; it refuses HTML, JSON and XML.
-func checkCSVType(contentType string) error {
-	if contentType == "" {
-		return nil
-	}
-	mediaType, _, err := mime.ParseMediaType(contentType)
-	switch {
-	case err != nil:
-	case mediaType == "application/octet-stream", mediaType == "text/csv", mediaType == "application/csv",
-		mediaType == "text/plain", mediaType == "binary/octet-stream":
-		return nil
-	}
-	return fmt.Errorf("%w: content type %s, want CSV", apiclient.ErrBadResponse, quoteShort(contentType))
+	return transport.Damaged(usagedec.CheckCSVType(res.Header.Get("Content-Type")))
 }
