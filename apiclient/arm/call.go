@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/flex"
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/transport"
 )
 
@@ -128,20 +128,14 @@ func (p *pacer) wait(ctx context.Context, scope string) error {
 	return nil
 }
 
-// jsonPayload returns body without surrounding space or a byte order mark,
-// and refuses what is plainly no JSON answer: an HTML page (a proxy's or a
-// sign-in page), an empty body, and invalid JSON (truncated).
+// jsonPayload is flex.Payload, which also refuses invalid JSON (a truncated
+// body).
 func jsonPayload(contentType string, body []byte) ([]byte, error) {
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(body), []byte("\ufeff")))
-	switch {
-	case strings.Contains(strings.ToLower(contentType), "html") || bytes.HasPrefix(trimmed, []byte("<")):
-		return nil, fmt.Errorf("%w: an HTML page instead of JSON (a proxy or sign-in page?)", apiclient.ErrBadResponse)
-	case len(trimmed) == 0:
-		return nil, fmt.Errorf("%w: an empty body instead of JSON", apiclient.ErrBadResponse)
-	case !json.Valid(trimmed):
+	trimmed, err := flex.Payload(contentType, body)
+	if err == nil && !json.Valid(trimmed) {
 		return nil, fmt.Errorf("%w: the body is not valid JSON (truncated?)", apiclient.ErrBadResponse)
 	}
-	return trimmed, nil
+	return trimmed, err
 }
 
 // isStatus reports an answer with the given HTTP status.

@@ -1,11 +1,9 @@
 package ea
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -24,20 +22,11 @@ func parseTime(field string, s flexString) (time.Time, error) { return flex.Pars
 
 func quoteShort(s string) string { return flex.QuoteShort(s) }
 
-// jsonPayload returns body without surrounding space or a byte order mark,
-// and refuses what is plainly no JSON answer: an HTML page (a proxy's or a
-// sign-in page) or an empty body. The caller marks these for a retry, and
-// so it does the syntax errors of the decoders (a truncated body), which
-// encoding/json finds before it decodes anything.
+// jsonPayload is flex.Payload. The caller marks what it refuses for a
+// retry, and so it does the syntax errors of the decoders (a truncated
+// body), which encoding/json finds before it decodes anything.
 func jsonPayload(contentType string, body []byte) ([]byte, error) {
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(body), []byte("\ufeff")))
-	switch {
-	case strings.Contains(strings.ToLower(contentType), "html") || bytes.HasPrefix(trimmed, []byte("<")):
-		return nil, fmt.Errorf("%w: an HTML page instead of JSON (a proxy or sign-in page?)", apiclient.ErrBadResponse)
-	case len(trimmed) == 0:
-		return nil, fmt.Errorf("%w: an empty body instead of JSON", apiclient.ErrBadResponse)
-	}
-	return trimmed, nil
+	return flex.Payload(contentType, body)
 }
 
 // isSyntaxError reports a body that is not JSON at all, or cut short.

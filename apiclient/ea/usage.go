@@ -14,6 +14,7 @@ import (
 	"github.com/go-kit/log/level"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/flex"
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/transport"
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/usagedec"
 )
@@ -231,7 +232,7 @@ func (p *pager) checkPage(res *transport.Response) error {
 
 func (p *pager) decode(res *transport.Response) ([]apiclient.UsageRow, string, error) {
 	if isHTML(res.Header.Get("Content-Type"), res.Body) {
-		return nil, "", transport.Damaged(errHTML)
+		return nil, "", transport.Damaged(flex.ErrHTML)
 	}
 	rows, link, err := p.dec.Page(res.Body)
 	switch {

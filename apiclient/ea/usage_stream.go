@@ -3,9 +3,9 @@ package ea
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/flex"
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/transport"
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/usagedec"
 )
@@ -17,9 +17,6 @@ import (
 // the stream cannot decode as it goes (a second data member, whose rows
 // replace the first's) is read again whole, the way pages are without
 // Staging.
-
-// errHTML is an HTML page where a JSON one was expected.
-var errHTML = fmt.Errorf("%w: an HTML page instead of JSON (a proxy or sign-in page?)", apiclient.ErrBadResponse)
 
 // errReadWhole asks for a page to be read again whole.
 var errReadWhole = errors.New("page must be read whole")
@@ -47,7 +44,7 @@ func (p *pager) consumeAttempt(s *transport.Stream) error {
 	// An HTML page (a proxy's or a sign-in page) is told by its type here;
 	// one sent as JSON fails to decode at its first byte.
 	if containsFold(s.Header.Get("Content-Type"), "html") {
-		return transport.Damaged(errHTML)
+		return transport.Damaged(flex.ErrHTML)
 	}
 	p.staging.Begin()
 	link, err := p.dec.Stream(s.Body, p.deliverStreamed)
