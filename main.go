@@ -22,7 +22,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
@@ -154,9 +153,6 @@ func run(args []string, stderr io.Writer) int {
 		NewSource: sourceFactory(armTweak), Interval: f.refresh, Logger: logger, Registerer: reg,
 	})
 	defer exp.Stop()
-	// The Exporter's snapshots are served beside reg (not registered with
-	// it): gathered once per refresh, not at every scrape.
-	metrics := exp.Gatherer(reg)
 	rl := newReloader(f, exp, logger, reg)
 	if err := rl.apply(cfg); err != nil {
 		return fail(err)
@@ -165,10 +161,13 @@ func run(args []string, stderr io.Writer) int {
 	go rl.watchSIGHUP(ctx)
 
 	mux := http.NewServeMux()
-	// No Timeout: a scrape is served from memory and cannot hang, and
-	// promhttp's timeout buffers the whole body of every scrape (tens of MB
-	// at 100k series, as many times as scrapes run at once).
-	mux.Handle(f.telemetryPath, promhttp.HandlerFor(metrics, promhttp.HandlerOpts{
+	// The Exporter's snapshots are served beside reg (not registered with
+	// it): gathered, and for gzip scrapes compressed, once per refresh, not
+	// at every scrape. No promhttp Timeout: a scrape is served from memory
+	// and cannot hang, and that timeout buffers the whole body of every
+	// scrape (tens of MB at 100k series, as many times as scrapes run at
+	// once).
+	mux.Handle(f.telemetryPath, exp.Handler(reg, collector.HandlerOptions{
 		ErrorLog:            slog.NewLogLogger(slogger.Handler(), slog.LevelError),
 		MaxRequestsInFlight: 40,
 	}))

@@ -35,6 +35,8 @@ type snapshotGatherer struct {
 	from     []*snapshot
 	families []*dto.MetricFamily
 	err      error
+	// gen counts the sets of snapshots gathered: 1 for the first.
+	gen uint64
 }
 
 // Gather implements prometheus.Gatherer. Like a registry's, it returns what
@@ -63,6 +65,13 @@ func (g *snapshotGatherer) Gather() ([]*dto.MetricFamily, error) {
 // snapshotFamilies gathers the current snapshots, unless they are the ones
 // gathered last time.
 func (g *snapshotGatherer) snapshotFamilies() ([]*dto.MetricFamily, error) {
+	families, _, err := g.snapshotFamiliesGen()
+	return families, err
+}
+
+// snapshotFamiliesGen is snapshotFamilies with the generation of the
+// snapshots gathered.
+func (g *snapshotGatherer) snapshotFamiliesGen() ([]*dto.MetricFamily, uint64, error) {
 	refreshers := *g.e.current.Load()
 	current := make([]*snapshot, len(refreshers))
 	for i, r := range refreshers {
@@ -71,13 +80,14 @@ func (g *snapshotGatherer) snapshotFamilies() ([]*dto.MetricFamily, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.from != nil && slices.Equal(current, g.from) {
-		return g.families, g.err
+		return g.families, g.gen, g.err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(snapshotSet(current))
 	g.families, g.err = reg.Gather()
 	g.from = current
-	return g.families, g.err
+	g.gen++
+	return g.families, g.gen, g.err
 }
 
 // snapshotSet collects the metrics of some snapshots.
