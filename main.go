@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -98,7 +99,46 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	if f.refresh < time.Second {
 		return nil, fmt.Errorf("--refresh.interval %s is too short: use 1s or more", f.refresh)
 	}
+	if err := checkTelemetryPath(f.telemetryPath); err != nil {
+		return nil, err
+	}
+	if err := checkListenAddresses(f.web); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// checkTelemetryPath refuses a --web.telemetry-path the mux would reject or
+// that would hide another page: it must be an absolute path other than the
+// landing page and the /-/ endpoints, without spaces or pattern braces.
+func checkTelemetryPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("--web.telemetry-path %q must start with /", p)
+	case p == "/" || p == "/-" || strings.HasPrefix(p, "/-/"):
+		return fmt.Errorf("--web.telemetry-path %q is the landing page's or the /-/ endpoints' path", p)
+	case strings.ContainsAny(p, " \t\r\n{}?#"):
+		return fmt.Errorf("--web.telemetry-path %q may not contain spaces, braces, ? or #", p)
+	}
+	return nil
+}
+
+// checkListenAddresses refuses a --web.listen-address that is not
+// host:port, so that it is a usage error rather than a failed start.
+func checkListenAddresses(fc *web.FlagConfig) error {
+	if fc.WebSystemdSocket != nil && *fc.WebSystemdSocket {
+		return nil
+	}
+	for _, addr := range *fc.WebListenAddresses {
+		_, port, err := net.SplitHostPort(addr)
+		if err == nil {
+			_, err = net.LookupPort("tcp", port)
+		}
+		if err != nil {
+			return fmt.Errorf("--web.listen-address %q is not [host]:port: %w", addr, err)
+		}
+	}
+	return nil
 }
 
 func run(args []string, stderr io.Writer) int {

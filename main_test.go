@@ -321,6 +321,12 @@ func TestStartupErrors(t *testing.T) {
 		{"bad config", []string{"--config.file=" + badCfg}, `dimensions[0]: unknown dimension \"colour\"`},
 		{"bad dimension flag", []string{"--ea.enrollment=1", "--usage.dimensions=colour"}, `--usage.dimensions[0]: unknown dimension \"colour\"`},
 		{"bad base url", []string{"--ea.enrollment=1", "--ea.base-url=ftp://x"}, `--ea.base-url: \"ftp://x\" must be an absolute http(s) URL`},
+		{"relative telemetry path", []string{"--web.telemetry-path=metrics"}, `--web.telemetry-path "metrics" must start with /`},
+		{"telemetry path of the landing page", []string{"--web.telemetry-path=/"}, "landing page"},
+		{"telemetry path of reload", []string{"--web.telemetry-path=/-/reload"}, "/-/ endpoints"},
+		{"telemetry path pattern", []string{"--web.telemetry-path=/{x}"}, "braces"},
+		{"bad listen address", []string{"--web.listen-address=nonsense"}, `--web.listen-address "nonsense" is not [host]:port`},
+		{"bad listen port", []string{"--web.listen-address=:http-ish"}, `--web.listen-address ":http-ish"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out := runExporter(t, noKey, tc.args...)

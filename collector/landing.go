@@ -45,7 +45,7 @@ th { background: #f4f4f4; }
 <tr><th>Dataset</th><th>Last refresh</th><th>Duration</th><th>Last success</th><th>Data age</th></tr>
 {{range .Datasets}}<tr>
 <td>{{.Dataset}}</td>
-<td>{{if not .Attempted}}<span class="pending">pending</span>{{else if .Success}}<span class="ok">ok</span>{{else}}<span class="fail">failed, serving last good data</span>{{end}}</td>
+<td>{{if not .Attempted}}<span class="pending">pending</span>{{else if .Success}}<span class="ok">ok</span>{{else if .HasSuccess}}<span class="fail">failed, serving last good data</span>{{else}}<span class="fail">failed, no data yet</span>{{end}}</td>
 <td>{{if .Attempted}}{{.Duration}}{{end}}</td>
 <td>{{if .HasSuccess}}{{.LastSuccess}}{{else}}never{{end}}</td>
 <td>{{if .HasSuccess}}{{.Age}}{{end}}</td>
