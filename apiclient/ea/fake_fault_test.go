@@ -218,6 +218,25 @@ func TestFakeFaults(t *testing.T) {
 	}
 }
 
+// A fault on a later usage page: the rows of the pages before it were
+// delivered, so what means "no data" on the first page is an error there.
+func TestFakeNoDataOnLaterUsagePage(t *testing.T) {
+	opts := fakeapi.Options{RowsPerDay: 20, PageSize: 100}
+	for _, f := range []fakeapi.Fault{fakeapi.FaultUsageDataExtract, fakeapi.FaultNoData400, fakeapi.FaultNoData404} {
+		t.Run(f.String(), func(t *testing.T) {
+			env := newFakeEnv(t, opts, nil)
+			env.fake.Inject(fakeapi.RouteUsageDetails, fakeapi.FaultNone, f)
+			n, err := usageCount(apiclient.UsageJSON)(context.Background(), env.client)
+			if err == nil {
+				t.Fatalf("%d rows and no error", n)
+			}
+			if f == fakeapi.FaultUsageDataExtract && !errors.Is(err, apiclient.ErrBadResponse) {
+				t.Errorf("err %v, want ErrBadResponse", err)
+			}
+		})
+	}
+}
+
 func checkOutcome(t *testing.T, want outcome, baseline, n int, err error, retries []string) {
 	t.Helper()
 	var se *apiclient.StatusError

@@ -163,7 +163,8 @@ func (p *pager) firstURL(r usageRange) (string, error) {
 // The first page is asked for conditionally on ifNoneMatch, when set: a 304
 // returns an error wrapping apiclient.ErrNotModified. A 400 or 404 on the
 // first page, or the "Usage Data Extract" body, means no data; on a later
-// page it is an error, since rows were delivered already.
+// page it is an error, since rows were delivered already and the rest of
+// the listing would be lost.
 func (p *pager) run(ctx context.Context, r usageRange, ifNoneMatch string) (string, error) {
 	next, err := p.firstURL(r)
 	if err != nil {
@@ -184,10 +185,15 @@ func (p *pager) run(ctx context.Context, r usageRange, ifNoneMatch string) (stri
 			req.IfNoneMatch = ifNoneMatch
 		}
 		rows, err := p.page(ctx, req, r)
-		if page == 1 && isNoData(err) {
+		switch {
+		case page == 1 && isNoData(err):
 			return "", nil
-		}
-		if err != nil {
+		case page == 1 && errors.Is(err, usagedec.ErrNoData):
+			return p.header.Get("ETag"), nil
+		case errors.Is(err, usagedec.ErrNoData):
+			return "", fmt.Errorf("%s: %w: page %d answered the \"Usage Data Extract\" text, which only the first page of an empty listing may",
+				apiclient.EndpointUsageDetails, apiclient.ErrBadResponse, page)
+		case err != nil:
 			return "", err
 		}
 		if page == 1 {
@@ -237,7 +243,8 @@ func (p *pager) decode(res *transport.Response) ([]apiclient.UsageRow, string, e
 	rows, link, err := p.dec.Page(res.Body)
 	switch {
 	case errors.Is(err, usagedec.ErrNoData):
-		return nil, "", nil
+		// Not damaged: whether it ends the listing is run's to say.
+		return nil, "", err
 	case err != nil:
 		return nil, "", transport.Damaged(err)
 	}
@@ -279,9 +286,11 @@ func (p *pager) deliver(rows []apiclient.UsageRow, r usageRange) error {
 }
 
 // resolveLink resolves a nextLink (absolute in practice) against the page
-// it came from; "" ends the listing. An absolute http(s) link is taken as
-// it is: the transport checks its host before anything is sent.
+// it came from; a blank one ends the listing, as the reference's C# client
+// reads it (IsNullOrWhiteSpace). An absolute http(s) link is taken as it
+// is: the transport checks its host before anything is sent.
 func resolveLink(pageURL, link string) (string, error) {
+	link = strings.TrimSpace(link)
 	if link == "" {
 		return "", nil
 	}

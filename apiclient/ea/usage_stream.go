@@ -54,8 +54,9 @@ func (p *pager) consumeAttempt(s *transport.Stream) error {
 		p.link = link
 		return nil
 	case errors.Is(err, usagedec.ErrNoData):
+		// The text comes before any row; run decides what it means.
 		p.staging.Rollback()
-		return nil
+		return err
 	}
 	p.staging.Rollback()
 	switch {

@@ -135,18 +135,24 @@ func TestUsageEnds(t *testing.T) {
 		{"Usage Data Extract, bare", reply(200, "text/plain", "Usage Data Extract\r\nAccountId,Cost\r\n"), 0},
 		{"400", reply(400, "application/json", `{"error":{"code":"400","message":"Invalid enrollment"}}`), 0},
 		{"404", reply(404, "", ""), 0},
+		// The C# client of the reference (3.3) ends on IsNullOrWhiteSpace.
+		{"blank nextLink", jsonReply(`{"id":"x","data":[` + usageRowJSON("2024-03-01", "A", 1) + `],"nextLink":" "}`), 1},
+		{"line break nextLink", jsonReply(`{"id":"x","data":[` + usageRowJSON("2024-03-01", "A", 1) + `],"nextLink":"\r\n"}`), 1},
+		{"tab nextLink", jsonReply(`{"id":"x","data":[` + usageRowJSON("2024-03-01", "A", 1) + `],"nextLink":"\t"}`), 1},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			hs := newHarness(t, tt.handler, nil)
-			got, err := usage(t, hs, apiclient.UsageQuery{})
-			if err != nil || got.rows != tt.rows {
-				t.Fatalf("rows %d, err %v; want %d rows", got.rows, err, tt.rows)
-			}
-			if n := len(hs.requests()); n != 1 {
-				t.Errorf("%d requests", n)
-			}
-		})
+		for mode, read := range usageModes {
+			t.Run(tt.name+"/"+mode, func(t *testing.T) {
+				hs := newHarness(t, tt.handler, nil)
+				got, err := read(t, hs, apiclient.UsageQuery{})
+				if err != nil || got.rows != tt.rows {
+					t.Fatalf("rows %d, err %v; want %d rows", got.rows, err, tt.rows)
+				}
+				if n := len(hs.requests()); n != 1 {
+					t.Errorf("%d requests", n)
+				}
+			})
+		}
 	}
 }
 
@@ -163,6 +169,34 @@ func TestUsageNoDataOnLaterPageIsAnError(t *testing.T) {
 	var se *apiclient.StatusError
 	if !errors.As(err, &se) || se.Code != 404 || se.Endpoint != apiclient.EndpointUsageDetails {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// The "Usage Data Extract" text means no data only as the first answer: on
+// a later page, rows were delivered already and the rest of the listing
+// would be lost without a word.
+func TestUsageDataExtractOnLaterPageIsAnError(t *testing.T) {
+	for mode, read := range usageModes {
+		t.Run(mode, func(t *testing.T) {
+			var srvURL string
+			hs := newHarness(t, byPath(map[string]http.HandlerFunc{
+				base + "/usagedetails": func(w http.ResponseWriter, r *http.Request) {
+					jsonReply(usagePage(srvURL+"/page2", usageRowJSON("2024-03-01", "A", 1)))(w, r)
+				},
+				"/page2": reply(200, "text/csv", "\"Usage Data Extract\",\r\n\"\",\r\n"),
+			}), nil)
+			srvURL = hs.srv.URL
+			got, err := read(t, hs, apiclient.UsageQuery{})
+			if !errors.Is(err, apiclient.ErrBadResponse) {
+				t.Fatalf("rows %d, err %v; want an error wrapping ErrBadResponse", got.rows, err)
+			}
+			if !strings.Contains(err.Error(), "page 2") || !strings.HasPrefix(err.Error(), apiclient.EndpointUsageDetails+": ") {
+				t.Errorf("err %q does not name the endpoint and the page", err)
+			}
+			if n := len(hs.requests()); n != 2 {
+				t.Errorf("%d requests, want 2 (no retry of a well-formed answer)", n)
+			}
+		})
 	}
 }
 
