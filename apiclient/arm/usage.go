@@ -13,22 +13,27 @@ import (
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/usagedec"
 )
 
-// extraDepartmentID is the index in Decoder.Extra of the InvoiceSectionId
-// column that costColumns adds to usagedec's ARM columns.
-const extraDepartmentID = usagedec.ARMExtraPlan + 1
+// Indexes in Decoder.Extra of the columns that costColumns adds to
+// usagedec's ARM columns.
+const (
+	extraDepartmentID = usagedec.ARMExtraPlan + 1 + iota
+	extraChargeType
+)
 
 // costColumns are the EA cost details file's columns (reference 6.5.4),
-// with the department id, which the department budgets need.
+// with the department id, which the department budgets need, and the
+// charge type, which tells usage from purchases.
 func costColumns() usagedec.CSVColumns {
 	cols := usagedec.ARMColumns()
-	cols.Extra = append(cols.Extra, []string{"InvoiceSectionId"})
+	cols.Extra = append(cols.Extra, []string{"InvoiceSectionId"}, []string{"ChargeType"})
 	return cols
 }
 
 const acceptCSV = "text/csv, application/octet-stream"
 
 // Usage streams the usage rows that q selects to fn: the rows of the cost
-// details report whose PublisherType is not Marketplace. Every method reads
+// details report whose PublisherType is not Marketplace and whose ChargeType
+// is Usage. Every method reads
 // that report, the one usage source of the Resource Manager APIs at
 // billing-account scope; a custom range reads the report of each month it
 // touches and keeps the rows dated in it.
@@ -57,7 +62,7 @@ func (c *Client) Usage(ctx context.Context, q apiclient.UsageQuery, fn func(*api
 	dec := usagedec.New(q.TagKeys)
 	for i, r := range ranges {
 		err := c.streamReport(ctx, r, reports[i], dec, func(row *apiclient.UsageRow) error {
-			if isMarketplace(dec.Kind()) {
+			if isMarketplace(dec.Kind()) || !isUsageCharge(dec.Extra()[extraChargeType]) {
 				return nil
 			}
 			return fn(row)
@@ -87,7 +92,9 @@ func usageETag(ranges []reportRange, reports []*costReport) string {
 }
 
 // MarketplaceCharges streams the Marketplace rows of the cost details
-// report of period (yyyyMM), or of the current period when period is "".
+// report of period (yyyyMM), or of the current period when period is "",
+// whatever their ChargeType: the EA marketplace charges held a plan's
+// monthly charge, which the file may write as a Purchase.
 func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(*apiclient.MarketplaceCharge) error) error {
 	p, err := c.periodOrCurrent(period)
 	if err != nil {
@@ -122,6 +129,15 @@ func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(
 
 func isMarketplace(kind []byte) bool {
 	return bytes.EqualFold(bytes.TrimSpace(kind), []byte("Marketplace"))
+}
+
+// isUsageCharge tells a usage row from a purchase or refund (a reservation
+// or savings plan bought that day): the EA usage details held usage only,
+// purchases had their own route (reference 3.8). A file without the column,
+// or a row without a value, is usage.
+func isUsageCharge(chargeType []byte) bool {
+	t := bytes.TrimSpace(chargeType)
+	return len(t) == 0 || bytes.EqualFold(t, []byte("Usage"))
 }
 
 // plan turns q into report ranges: its billing period, or one range per
