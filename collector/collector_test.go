@@ -236,6 +236,24 @@ azure_ea_api_key_expiry_timestamp_seconds{enrollment="100"} 1.8e+09
 	}
 }
 
+// A source that answers the summary of another period than the one asked
+// for fails the dataset: its figures are not exported under the period
+// asked for.
+func TestBalanceOfAnotherPeriodIsNotExported(t *testing.T) {
+	src := testSource()
+	r := newTestRefresher(t, src, config.Enrollment{Enrollment: "100"})
+	r.refresh(context.Background())
+	c := snapCollector{r}
+	src.balances["202611"] = &apiclient.BalanceSummary{BillingPeriod: "202610", Currency: "EUR", EndingBalance: 1100, BeginningBalance: 1200}
+	r.refresh(context.Background())
+	if v, _ := gaugeValue(t, c, "azure_ea_credit_ending_balance", map[string]string{"billing_period": "202611"}); v != 1000 {
+		t.Errorf("azure_ea_credit_ending_balance{billing_period=\"202611\"} = %v, want the last good 1000, not 202610's figures", v)
+	}
+	if v, _ := gaugeValue(t, c, "azure_ea_refresh_success", map[string]string{"dataset": "balance_summary"}); v != 0 {
+		t.Errorf("refresh_success{balance_summary} = %v, want 0", v)
+	}
+}
+
 func TestFailedRefreshKeepsLastGoodData(t *testing.T) {
 	src := testSource()
 	r := newTestRefresher(t, src, config.Enrollment{Enrollment: "100"})

@@ -3,6 +3,9 @@ package ea
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -18,7 +21,8 @@ type balanceJSON struct {
 
 // BalanceSummary reads the balance summary of period (yyyyMM), or of the
 // current period when period is "". A 400 or 404, or an empty answer, is
-// "no data": nil and a nil error.
+// "no data": nil and a nil error. A summary without figures, or of another period, is an error
+// wrapping apiclient.ErrBadResponse.
 func (c *Client) BalanceSummary(ctx context.Context, period string) (*apiclient.BalanceSummary, error) {
 	path, err := periodPath(period)
 	if err != nil {
@@ -44,8 +48,9 @@ func (c *Client) BalanceSummary(ctx context.Context, period string) (*apiclient.
 }
 
 // decodeBalanceSummary accepts the documented object and the array that
-// the real API sends; from an array it takes the element of period, else
-// the first.
+// the real API sends; from an array it takes the element of period (the
+// first when period is ""), else the first element that names no other
+// period.
 func decodeBalanceSummary(payload []byte, period string) (*apiclient.BalanceSummary, error) {
 	var items []*balanceJSON
 	switch payload[0] {
@@ -65,29 +70,48 @@ func decodeBalanceSummary(payload []byte, period string) (*apiclient.BalanceSumm
 		}
 		return nil, wrongShape(payload, "balance summary", "a JSON object or array")
 	}
-	chosen := pickBalance(items, period)
-	if chosen == nil {
-		return nil, nil
+	chosen, err := pickBalance(items, period)
+	if chosen == nil || err != nil {
+		return nil, err
+	}
+	if !chosen.Any() {
+		return nil, fmt.Errorf("%w: balance summary has no figures (none of beginningBalance, endingBalance, utilized, ...)", apiclient.ErrBadResponse)
 	}
 	return chosen.record(), nil
 }
 
-func pickBalance(items []*balanceJSON, period string) *balanceJSON {
+// pickBalance returns the element of period, else the first one, which
+// must then name no other period: exported under the period asked for,
+// another period's figures would be wrong without a sign.
+func pickBalance(items []*balanceJSON, period string) (*balanceJSON, error) {
 	var first *balanceJSON
 	for _, item := range items {
 		if item == nil {
 			continue
 		}
-		if period != "" && strings.TrimSpace(string(item.BillingPeriodID)) == period {
-			return item
+		if period != "" && item.period() == period {
+			return item, nil
 		}
 		if first == nil {
 			first = item
 		}
 	}
-	return first
+	if first != nil && period != "" && first.period() != "" {
+		return nil, fmt.Errorf("%w: asked for the balance summary of %s, got that of %s", apiclient.ErrBadResponse, period, quoteShort(first.period()))
+	}
+	return first, nil
+}
+
+// period is billingPeriodId as yyyyMM: the reference documents a string,
+// its example is a number, and a number may come as 201507.0.
+func (j *balanceJSON) period() string {
+	id := strings.TrimSpace(string(j.BillingPeriodID))
+	if v, err := strconv.ParseFloat(id, 64); err == nil && v == math.Trunc(v) && v > 0 && v < 1e8 {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return id
 }
 
 func (j *balanceJSON) record() *apiclient.BalanceSummary {
-	return j.Record(strings.TrimSpace(string(j.BillingPeriodID)), j.CurrencyCode)
+	return j.Record(j.period(), j.CurrencyCode)
 }

@@ -65,6 +65,9 @@ func FuzzBalanceSummary(f *testing.F) {
 		if err != nil && summary != nil {
 			t.Fatal("summary and an error")
 		}
+		if summary != nil && period != "" && summary.BillingPeriod != "" && summary.BillingPeriod != period {
+			t.Fatalf("asked for %q, got the summary of %q", period, summary.BillingPeriod)
+		}
 	})
 }
 

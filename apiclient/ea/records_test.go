@@ -121,8 +121,14 @@ func TestBalanceSummary(t *testing.T) {
 		{"one-element array", "201507", jsonReply("[" + fullJSON + "]"), "/v3/enrollments/100/billingPeriods/201507/balancesummary", &full},
 		{"array: the period's element", "201508", jsonReply(`[{"billingPeriodId":"201507","totalUsage":1},{"billingPeriodId":"201508","totalUsage":2}]`),
 			"/v3/enrollments/100/billingPeriods/201508/balancesummary", &apiclient.BalanceSummary{BillingPeriod: "201508", TotalUsage: 2}},
-		{"array: else the first", "201509", jsonReply(`[null,{"billingPeriodId":"201507","totalUsage":1},{"billingPeriodId":"201508","totalUsage":2}]`),
-			"/v3/enrollments/100/billingPeriods/201509/balancesummary", &apiclient.BalanceSummary{BillingPeriod: "201507", TotalUsage: 1}},
+		{"array: the period's element, number or string", "201508", jsonReply(`[{"billingPeriodId":"201507","totalUsage":1},{"billingPeriodId":201508.0,"totalUsage":2}]`),
+			"/v3/enrollments/100/billingPeriods/201508/balancesummary", &apiclient.BalanceSummary{BillingPeriod: "201508", TotalUsage: 2}},
+		{"array: else the first, when it names no period", "201509", jsonReply(`[null,{"totalUsage":1},{"billingPeriodId":"201508","totalUsage":2}]`),
+			"/v3/enrollments/100/billingPeriods/201509/balancesummary", &apiclient.BalanceSummary{TotalUsage: 1}},
+		{"current period: the first", "", jsonReply(`[{"billingPeriodId":"201507","totalUsage":1},{"billingPeriodId":"201508","totalUsage":2}]`),
+			"/v3/enrollments/100/balancesummary", &apiclient.BalanceSummary{BillingPeriod: "201507", TotalUsage: 1}},
+		{"only zero figures", "", jsonReply(`[{"billingPeriodId":"201507","endingBalance":0}]`),
+			"/v3/enrollments/100/balancesummary", &apiclient.BalanceSummary{BillingPeriod: "201507"}},
 		{"strings, nulls and padded currency", "", jsonReply(`{"billingPeriodId":"201507","currencyCode":"EUR  ","beginningBalance":"1.5",
 			"endingBalance":null,"utilized":" -2e3 ","totalUsage":""}`), "/v3/enrollments/100/balancesummary",
 			&apiclient.BalanceSummary{BillingPeriod: "201507", Currency: "EUR", BeginningBalance: 1.5, Utilized: -2000}},
@@ -157,16 +163,39 @@ func TestBalanceSummaryErrors(t *testing.T) {
 		{"NaN", "", `{"totalUsage":"NaN"}`},
 		{"infinity", "", `[{"totalUsage":"-Inf"}]`},
 		{"bool", "", `{"totalUsage":true}`},
+		// An answer with none of the figures is no summary of zeros: it
+		// would say that the credit is used up.
+		{"empty object", "", `{}`},
+		{"array of an empty object", "201507", `[{}]`},
+		{"error object with a 200", "", `{"error":{"code":"500","message":"DB didn't return complete data"}}`},
+		{"another API's wrapper", "", `{"value":[{"beginningBalance":10}]}`},
+		{"only nulls", "", `[{"billingPeriodId":"201507","currencyCode":"USD","endingBalance":null,"utilized":""}]`},
+		// The summary of another period is not that of the one asked for.
+		{"another period", "201508", `[{"billingPeriodId":201507,"currencyCode":"USD","endingBalance":5}]`},
+		{"another period as a string", "201508", `{"billingPeriodId":" 201507 ","endingBalance":5}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hs := newHarness(t, jsonReply(tt.body), nil)
-			if _, err := hs.BalanceSummary(context.Background(), tt.period); !errors.Is(err, apiclient.ErrBadResponse) {
-				t.Fatalf("err %v", err)
+			b, err := hs.BalanceSummary(context.Background(), tt.period)
+			if !errors.Is(err, apiclient.ErrBadResponse) || b != nil {
+				t.Fatalf("summary %+v, err %v; want an error wrapping ErrBadResponse", b, err)
+			}
+			if n := len(hs.requests()); n != 1 {
+				t.Errorf("%d requests: a well-formed answer is not retried", n)
 			}
 		})
 	}
-	hs := newHarness(t, jsonReply(`{}`), nil)
+	hs := newHarness(t, jsonReply(`[{"billingPeriodId":201507,"endingBalance":5}]`), nil)
+	_, err := hs.BalanceSummary(context.Background(), "201508")
+	if err == nil || !strings.Contains(err.Error(), "201507") || !strings.Contains(err.Error(), "201508") {
+		t.Errorf("err %v; want both periods named", err)
+	}
+	hs = newHarness(t, jsonReply(`{}`), nil)
+	if _, err := hs.BalanceSummary(context.Background(), ""); err == nil || !strings.Contains(err.Error(), "balance summary has no figures") {
+		t.Errorf("err %v", err)
+	}
+	hs = newHarness(t, jsonReply(`{}`), nil)
 	for _, p := range []string{"2017", "201713", "20170a", "../../"} {
 		if _, err := hs.BalanceSummary(context.Background(), p); err == nil || !strings.Contains(err.Error(), "yyyyMM") {
 			t.Errorf("period %q: err %v", p, err)

@@ -22,6 +22,20 @@ type BalanceFigures struct {
 	AzureMarketplaceServiceCharges Float `json:"azureMarketplaceServiceCharges"`
 }
 
+// Any reports whether the answer set at least one figure. One that sets
+// none (an empty object, an error object sent with a 200, another API's
+// wrapper) is no summary of zeros: read as one, it says the credit is used
+// up.
+func (f *BalanceFigures) Any() bool {
+	for _, v := range [...]Float{f.BeginningBalance, f.EndingBalance, f.NewPurchases, f.Adjustments, f.Utilized,
+		f.ServiceOverage, f.ChargesBilledSeparately, f.TotalOverage, f.TotalUsage, f.AzureMarketplaceServiceCharges} {
+		if v.Set {
+			return true
+		}
+	}
+	return false
+}
+
 // Record returns the balance summary of period with these figures, in
 // currency (surrounding spaces trimmed, as the APIs pad it).
 func (f *BalanceFigures) Record(period string, currency String) *apiclient.BalanceSummary {
