@@ -39,6 +39,7 @@ const (
 	domARMToken
 	domARMOperation
 	domARMRequest
+	domARMPurchase
 )
 
 func (o *ARMOptions) setDefaults(seed uint64) {

@@ -274,7 +274,7 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
 // writeCostPart generates blob part of op into b: a byte order mark, the
 // header, then its share of the rows (each day's usage rows, then its
-// marketplace charges). flush is called whenever b is full and returns the
+// marketplace charges, then its purchases). flush is called whenever b is full and returns the
 // buffer to go on with; writeCostPart returns what is left unflushed. rows,
 // when not nil, counts the usage rows written.
 func (s *Server) writeCostPart(op *armOperation, part int, b []byte,
@@ -292,6 +292,7 @@ func (s *Server) writeCostPart(op *armOperation, part int, b []byte,
 		f   costFields
 		row usageRow
 		mc  marketCharge
+		pc  armPurchase
 		idx int64
 		err error
 	)
@@ -302,19 +303,25 @@ func (s *Server) writeCostPart(op *armOperation, part int, b []byte,
 			continue
 		}
 		di, cd := newDayInfo(day), s.newCostDay(day)
+		usageEnd := int64(perDay)
+		marketEnd := usageEnd + int64(s.ent.marketplaceCount(mPerDay, day))
 		for i := int64(0); i < n && idx < hi; i, idx = i+1, idx+1 {
 			if idx < lo {
 				continue
 			}
-			if i < int64(perDay) {
+			switch {
+			case i < usageEnd:
 				s.ent.fillUsageRow(&row, &di, int(i))
 				s.usageCostFields(&f, &row, &cd)
 				if rows != nil {
 					*rows++
 				}
-			} else {
-				s.ent.fillMarketCharge(&mc, mPerDay, day, int(i)-perDay)
+			case i < marketEnd:
+				s.ent.fillMarketCharge(&mc, mPerDay, day, int(i-usageEnd))
 				s.marketCostFields(&f, &mc, &cd, &op.quirks)
+			default:
+				s.fillPurchase(&pc, day, int(i-marketEnd))
+				s.purchaseCostFields(&f, &pc, &cd)
 			}
 			b = layout.appendRow(b, &f)
 			if len(b) >= flushThreshold {

@@ -224,10 +224,10 @@ func (c *armCall) appendRequestContext(w *jsonWriter, op *armOperation) {
 	w.close('}')
 }
 
-// costRowsOfDay is the number of cost details rows of a day: its usage rows
-// and its marketplace charges.
+// costRowsOfDay is the number of cost details rows of a day: its usage rows,
+// its marketplace charges and its purchases.
 func (s *Server) costRowsOfDay(day int64) int {
-	return s.opts.RowsPerDay + s.ent.marketplaceCount(s.opts.MarketplacePerDay, day)
+	return s.opts.RowsPerDay + s.ent.marketplaceCount(s.opts.MarketplacePerDay, day) + s.purchaseCount(day)
 }
 
 // costBlobSizes returns the byte count of each blob of op, generating them

@@ -17,11 +17,11 @@ import (
 )
 
 // sumCostRows checks the kinds of rows and sums them the way a client
-// would, in file order: Azure rows into usage sums, Marketplace rows by
-// publisher.
-func sumCostRows(t *testing.T, rows []costRow, currency string) (*rowSums, map[string]float64) {
+// would, in file order: Azure usage rows into usage sums, Marketplace rows
+// by publisher, and Azure purchases on their own.
+func sumCostRows(t *testing.T, rows []costRow, currency string) (usage *rowSums, market map[string]float64, purchases float64) {
 	t.Helper()
-	usage, market := newRowSums(), map[string]float64{}
+	usage, market = newRowSums(), map[string]float64{}
 	for _, r := range rows {
 		if r["BillingCurrencyCode"] != currency || r["ChargeType"] == "" || r["InvoiceSectionId"] == "" {
 			t.Fatalf("row %v", r)
@@ -30,20 +30,26 @@ func sumCostRows(t *testing.T, rows []costRow, currency string) (*rowSums, map[s
 		if err != nil {
 			t.Fatalf("Date %q: %v", r["Date"], err)
 		}
-		switch r["PublisherType"] {
-		case "Azure":
+		switch {
+		case r["PublisherType"] == "Azure" && r["ChargeType"] == "Purchase":
+			if r["MeterCategory"] != "" || r["Frequency"] != "Recurring" || r["IsAzureCreditEligible"] != "True" ||
+				(r["PricingModel"] != "Reservation" && r["PricingModel"] != "SavingsPlan") || day.Day() != 1 {
+				t.Fatalf("purchase row %v", r)
+			}
+			purchases += r.float(t, "CostInBillingCurrency")
+		case r["PublisherType"] == "Azure" && r["ChargeType"] == "Usage":
 			usage.add(day.Format("2006-01-02"), r["InvoiceSectionName"], r["SubscriptionId"], r["MeterCategory"],
 				r.float(t, "CostInBillingCurrency"), r.float(t, "Quantity"), r["IsAzureCreditEligible"] == "False")
-		case "Marketplace":
+		case r["PublisherType"] == "Marketplace":
 			if r["IsAzureCreditEligible"] != "False" || r["OfferId"] == "" || r["PlanName"] == "" {
 				t.Fatalf("marketplace row %v", r)
 			}
 			market[r["PublisherName"]] += r.float(t, "CostInBillingCurrency")
 		default:
-			t.Fatalf("PublisherType %q", r["PublisherType"])
+			t.Fatalf("PublisherType %q, ChargeType %q", r["PublisherType"], r["ChargeType"])
 		}
 	}
-	return usage, market
+	return usage, market, purchases
 }
 
 func TestCostDetailsReportMatchesTruth(t *testing.T) {
@@ -66,9 +72,12 @@ func TestCostDetailsReportMatchesTruth(t *testing.T) {
 		if !slices.Equal(header, costColumns()) {
 			t.Errorf("header %v", header)
 		}
-		usage, market := sumCostRows(t, rows, DefaultCurrency)
+		usage, market, purchases := sumCostRows(t, rows, DefaultCurrency)
 		truth := f.s.Truth(period)
 		checkAgainstTruth(t, usage, truth, true)
+		if want := f.s.ARMPurchaseCost(period); purchases != want || purchases == 0 {
+			t.Errorf("%s: purchases %v, ARMPurchaseCost %v", period, purchases, want)
+		}
 		if len(market) != len(truth.MarketplaceByPublisher) {
 			t.Errorf("%s: publishers %v, truth %v", period, market, truth.MarketplaceByPublisher)
 		}
@@ -158,7 +167,7 @@ func TestCostDetailsDefaultRangeAndNoData(t *testing.T) {
 	f := newARMFixture(t, Options{RowsPerDay: 4, MarketplacePerDay: -1})
 	m, _ := f.pollReport(f.startReport(""))
 	_, rows := f.fetchBlobs(m)
-	usage, market := sumCostRows(t, rows, DefaultCurrency)
+	usage, market, _ := sumCostRows(t, rows, DefaultCurrency)
 	checkAgainstTruth(t, usage, f.s.Truth("202611"), true)
 	if len(market) != 0 {
 		t.Errorf("marketplace rows without marketplace: %v", market)
@@ -265,7 +274,7 @@ func TestCostDetailsBlobsOnAnotherHost(t *testing.T) {
 		}
 	}
 	_, rows := f.fetchBlobs(m)
-	usage, _ := sumCostRows(t, rows, DefaultCurrency)
+	usage, _, _ := sumCostRows(t, rows, DefaultCurrency)
 	checkAgainstTruth(t, usage, s.Truth("202611"), true)
 }
 
@@ -299,12 +308,12 @@ func TestCostDetailsQuirks(t *testing.T) {
 			rows = append(rows, row)
 		}
 	}
-	usage, market := sumCostRows(t, rows, DefaultCurrency)
+	usage, market, _ := sumCostRows(t, rows, DefaultCurrency)
 	truth := f.s.Truth("202610")
 	checkAgainstTruth(t, usage, truth, true)
 	purchases := 0
 	for _, r := range rows {
-		if r["ChargeType"] == "Purchase" && r["Frequency"] == "Recurring" {
+		if r["PublisherType"] == "Marketplace" && r["ChargeType"] == "Purchase" && r["Frequency"] == "Recurring" {
 			purchases++
 		}
 	}
@@ -386,7 +395,7 @@ func (f *armFixture) concurrentFlow(tenant, client, secret string, truth PeriodT
 		}
 		col := slices.Index(recs[0], "CostInBillingCurrency")
 		for _, rec := range recs[1:] {
-			if rec[slices.Index(recs[0], "PublisherType")] == "Azure" {
+			if rec[slices.Index(recs[0], "PublisherType")] == "Azure" && rec[slices.Index(recs[0], "ChargeType")] == "Usage" {
 				v, _ := strconv.ParseFloat(rec[col], 64)
 				cost += v
 			}

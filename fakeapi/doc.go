@@ -40,9 +40,9 @@
 // Management cost details report (202, polls, a manifest, CSV blobs), the
 // price sheet download (202, polls, a zip of CSVs) and budgets. Truth(period)
 // holds for both sides: the balances carry the EA balance summary's figures;
-// the Azure rows of a cost details report (PublisherType Azure) are the EA
-// usage rows of its days, in the same order, and its Marketplace rows the
-// EA marketplace charges; the price sheet has the EA sheet's meters and
+// the Azure usage rows of a cost details report (PublisherType Azure,
+// ChargeType Usage) are the EA usage rows of its days, in the same order,
+// and its Marketplace rows the EA marketplace charges; the price sheet has the EA sheet's meters and
 // prices. ARMBudgets tells what the budgets serve.
 //
 // Differences from the EA side, and choices where reference 6 leaves room:
@@ -51,11 +51,15 @@
 //     such a range ends in NoDataFound; its price sheet has no items.
 //   - A cost details report's rows are split evenly over
 //     ARMOptions.CostDetailsBlobs blobs (fewer for fewer rows), day by day,
-//     each day's usage rows then its marketplace charges; each blob starts
-//     with a UTF-8 byte order mark and its own header (version 2024-08-01).
-//     Its days are fixed when it is requested, so the manifest's byte counts
-//     hold. AmortizedCost gives the same rows as ActualCost (the enrollment
-//     has no reservations).
+//     each day's usage rows, then its marketplace charges, then its
+//     purchases; each blob starts with a UTF-8 byte order mark and its own
+//     header (version 2024-08-01). Its days are fixed when it is requested,
+//     so the manifest's byte counts hold. AmortizedCost gives the same rows
+//     as ActualCost.
+//   - The first of every month has two Azure purchase rows (ChargeType
+//     Purchase, Frequency Recurring: the monthly payment of a reservation
+//     and of a savings plan), which are not usage: Truth leaves them out,
+//     ARMPurchaseCost sums them.
 //   - Marketplace rows have ChargeType Usage, Frequency UsageBased, or
 //     Recurring for the monthly charge (ARMQuirks.PurchaseRows makes that
 //     one a Purchase); IsAzureCreditEligible False; no meter names or unit

@@ -2,10 +2,13 @@ package arm
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/fakeapi"
 )
 
 // A reservation or savings plan purchase is a row of the cost details file
@@ -39,5 +42,30 @@ func TestUsageLeavesOutPurchasesAndRefunds(t *testing.T) {
 	})
 	if err != nil || !slices.Equal(market, []float64{40}) {
 		t.Errorf("marketplace charges %v, %v; want the Marketplace purchase of 40", market, err)
+	}
+}
+
+// The fake's reports hold two purchases on the first of the month, which
+// its truth does not count as usage: Usage agrees with the truth.
+func TestUsageOfTheFakeLeavesOutItsPurchases(t *testing.T) {
+	now := time.Date(2024, 5, 20, 12, 0, 0, 0, time.UTC)
+	fake := fakeapi.New(fakeapi.Options{Now: func() time.Time { return now }, RowsPerDay: 20})
+	c := newFakeAPIClient(t, fake, now)
+	var usage float64
+	rows := 0
+	err := c.Usage(context.Background(), apiclient.UsageQuery{BillingPeriod: "202405"}, func(r *apiclient.UsageRow) error {
+		usage += r.Cost
+		rows++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := fake.Truth("202405")
+	if fake.ARMPurchaseCost("202405") == 0 {
+		t.Fatal("the fake's report holds no purchase")
+	}
+	if rows != truth.UsageRows || math.Abs(usage-truth.UsageCost) > 1e-6*truth.UsageCost {
+		t.Errorf("usage %d rows, %v; truth %d rows, %v", rows, usage, truth.UsageRows, truth.UsageCost)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/go-kit/log"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/fakeapi"
 )
 
 // The test credentials are distinctive, so that a leak is easy to grep for.
@@ -333,4 +334,27 @@ func (f *fakeARM) seenClientTypes() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.clientTypes...)
+}
+
+// newFakeAPIClient is a client of fake's ARM side, served over TLS, with
+// the test clock fixed at now, no pacing and no real sleeping.
+func newFakeAPIClient(t testing.TB, fake *fakeapi.Server, now time.Time, mods ...func(*Config)) *Client {
+	t.Helper()
+	fake.SetARMOperations(fakeapi.ARMOperations{Polls: 1})
+	srv := httptest.NewTLSServer(fake.ARMHandler())
+	t.Cleanup(srv.Close)
+	tenant, client, secret := fake.ARMCredentials()
+	cfg := Config{BillingAccount: fakeapi.DefaultEnrollment, ManagementURL: srv.URL, AuthorityHost: srv.URL,
+		TenantID: tenant, ClientID: client, ClientSecretFile: writeSecretFile(t, secret), HTTPClient: srv.Client(),
+		ScopeInterval: -1, Retry: RetryConfig{MaxAttempts: 2, BackoffBase: time.Millisecond, BackoffMax: time.Millisecond},
+		getenv: func(string) string { return "" }, now: func() time.Time { return now },
+		sleep: func(context.Context, time.Duration) error { return nil }}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
