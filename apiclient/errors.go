@@ -42,6 +42,10 @@ type StatusError struct {
 	Message string
 	// Err is the sentinel the status maps to (ErrUnauthorized, ...), or nil.
 	Err error
+	// HTML is true when the body was an HTML page rather than the API's
+	// own error: a proxy's or a gateway's answer, which says nothing of
+	// the data, whatever its status (a 404 from one is no "no data").
+	HTML bool
 }
 
 func (e *StatusError) Error() string {

@@ -248,15 +248,11 @@ func (c *Client) doJSON(ctx context.Context, req transport.Request, decode func(
 	return err
 }
 
-// isNoData reports a 400 or 404 answer, which the reference says can mean
-// "no data" (after an enrollment transfer, for an empty range).
+// isNoData reports a 400 or 404 answer of the API's, which the reference
+// says can mean "no data" (after an enrollment transfer, for an empty
+// range). One with an HTML page comes from a proxy or gateway, which knows
+// nothing of the data: it is a failure.
 func isNoData(err error) bool {
 	var se *apiclient.StatusError
-	return errors.As(err, &se) && (se.Code == http.StatusBadRequest || se.Code == http.StatusNotFound)
-}
-
-// isStatus reports an answer with the given HTTP status.
-func isStatus(err error, code int) bool {
-	var se *apiclient.StatusError
-	return errors.As(err, &se) && se.Code == code
+	return errors.As(err, &se) && !se.HTML && (se.Code == http.StatusBadRequest || se.Code == http.StatusNotFound)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
@@ -16,7 +15,7 @@ const acceptCSV = "application/octet-stream, text/csv"
 
 // usageDownload streams the synchronous CSV report, one request per
 // calendar month of a custom range, each conditionally on its part of
-// q.IfNoneMatch. A 404 means no rows.
+// q.IfNoneMatch. A 400 or 404 means no rows, as on the JSON route.
 func (c *Client) usageDownload(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
 	ranges, err := c.plan(q, maxMonthsDownload)
 	if err != nil {
@@ -32,7 +31,7 @@ func (c *Client) usageDownload(ctx context.Context, q apiclient.UsageQuery, fn f
 		s, err := c.tr.Open(ctx, transport.Request{Endpoint: apiclient.EndpointUsageDownload, Accept: acceptCSV,
 			URL: c.apiURL("v3", "/usagedetails/download", r.query(c.currentPeriod())), Auth: auth, Check: checkCSV,
 			IfNoneMatch: ifNoneMatch})
-		if isStatus(err, http.StatusNotFound) {
+		if isNoData(err) {
 			return "", nil
 		}
 		if err != nil {

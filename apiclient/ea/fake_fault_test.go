@@ -124,7 +124,8 @@ func expected(r fakeapi.Route, f fakeapi.Fault, pageSize int) outcome {
 	case fakeapi.FaultUnauthorized:
 		return outcome{err: apiclient.ErrUnauthorized}
 	case fakeapi.FaultNoData400:
-		if in(fakeapi.RouteBalanceSummary, fakeapi.RouteUsageDetails, fakeapi.RouteMarketplace, fakeapi.RoutePriceSheet) {
+		if in(fakeapi.RouteBalanceSummary, fakeapi.RouteUsageDetails, fakeapi.RouteUsageDownload, fakeapi.RouteUsageSubmit,
+			fakeapi.RouteMarketplace, fakeapi.RoutePriceSheet) {
 			return outcome{none: true}
 		}
 		return outcome{err: apiclient.ErrBadRequest}

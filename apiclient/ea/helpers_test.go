@@ -61,6 +61,8 @@ func (r *recorder) refusals() []string {
 // harness is a client against an httptest server, with its key in a file.
 type harness struct {
 	*Client
+	// t is the test the harness serves, for helpers that take one.
+	t       *testing.T
 	srv     *httptest.Server
 	rec     *recorder
 	keyFile string
@@ -76,7 +78,7 @@ type seenRequest struct {
 
 func newHarness(t *testing.T, h http.Handler, tweak func(*Config)) *harness {
 	t.Helper()
-	hs := &harness{rec: &recorder{}}
+	hs := &harness{t: t, rec: &recorder{}}
 	hs.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hs.mu.Lock()
 		hs.seen = append(hs.seen, seenRequest{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Authorization")})

@@ -271,6 +271,51 @@ func TestNoDataAndCallbackErrors(t *testing.T) {
 	}
 }
 
+// A 400 or 404 whose body is an HTML page comes from a proxy or gateway,
+// not from the API: it says nothing of the data, so it fails the dataset,
+// which keeps its last good data, where the API's own 400 or 404 is "no
+// data".
+func TestHTMLErrorPageIsNotNoData(t *testing.T) {
+	routes := map[string]func(*harness) error{
+		"balance summary": func(hs *harness) error {
+			_, err := hs.BalanceSummary(context.Background(), "202403")
+			return err
+		},
+		"marketplace": func(hs *harness) error {
+			return hs.MarketplaceCharges(context.Background(), "202403", func(*apiclient.MarketplaceCharge) error { return nil })
+		},
+		"price sheet": func(hs *harness) error {
+			return hs.PriceSheet(context.Background(), "", func(*apiclient.PriceSheetItem) error { return nil })
+		},
+	}
+	for name, m := range map[string]apiclient.UsageMethod{"usage JSON": apiclient.UsageJSON, "usage CSV": apiclient.UsageCSV, "usage report": apiclient.UsageAsync} {
+		routes[name] = func(hs *harness) error {
+			_, err := usage(hs.t, hs, apiclient.UsageQuery{Method: m, Start: date(2024, 3, 1, 0, 0, 0, 0), End: date(2024, 3, 10, 0, 0, 0, 0)})
+			return err
+		}
+	}
+	pages := map[string]http.HandlerFunc{
+		"404 nginx": reply(404, "text/html; charset=utf-8", "<!DOCTYPE html><html><body><h1>404 Not Found</h1>nginx</body></html>"),
+		"400 page":  reply(400, "text/plain", "\r\n<html><body>Bad Request</body></html>"),
+	}
+	for name, run := range routes {
+		for pageName, page := range pages {
+			t.Run(name+"/"+pageName, func(t *testing.T) {
+				hs := newHarness(t, page, nil)
+				hs.t = t
+				err := run(hs)
+				var se *apiclient.StatusError
+				if !errors.As(err, &se) || !se.HTML {
+					t.Fatalf("err %v; want the StatusError of an HTML page", err)
+				}
+				if n := len(hs.requests()); n != 1 {
+					t.Errorf("%d requests", n)
+				}
+			})
+		}
+	}
+}
+
 func TestPriceSheet(t *testing.T) {
 	const body = `[{"id":"enrollments/57354989/billingperiods/201704/products/343/pricesheets","billingPeriodId":"201704",
 		"meterId":"dc210ecb-97e8-4522-8134-2385494233c0","meterName":"A1 VM","unitOfMeasure":"100 Hours","includedQuantity":0,

@@ -53,7 +53,8 @@ func (c *Client) usageAsync(ctx context.Context, q apiclient.UsageQuery, fn func
 }
 
 // runReport submits the report of r and polls it until it is ready,
-// returning its blob URL, or "" when the report has no data.
+// returning its blob URL, or "" when the report has no data: a submit
+// answered 400 or 404, as the JSON route's, or the status NoDataFound.
 func (c *Client) runReport(ctx context.Context, auth transport.Authorizer, r usageRange) (string, error) {
 	var st reportStatus
 	decode := func(payload []byte) (err error) {
@@ -62,7 +63,7 @@ func (c *Client) runReport(ctx context.Context, auth transport.Authorizer, r usa
 	}
 	submit := c.apiURL("v3", "/usagedetails/submit", r.query(c.currentPeriod()))
 	err := c.getJSON(ctx, apiclient.EndpointUsageSubmit, http.MethodPost, submit, maxSmallBody, auth, decode)
-	if isStatus(err, http.StatusNotFound) {
+	if isNoData(err) {
 		return "", nil
 	}
 	if err != nil {

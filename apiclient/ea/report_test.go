@@ -66,10 +66,13 @@ func TestUsageDownload(t *testing.T) {
 			apiclient.UsageQuery{Start: date(2024, 2, 1, 0, 0, 0, 0), End: date(2024, 2, 29, 0, 0, 0, 0)}, 2, 3.5, nil},
 		{"Usage Data Extract alone is no rows", csvReply("text/csv", "\"Usage Data Extract\",\r\n\"\",\r\n"), apiclient.UsageQuery{}, 0, 0, nil},
 		{"404 is no rows", reply(404, "application/json", `{"error":{"code":"404","message":"No records"}}`), apiclient.UsageQuery{}, 0, 0, nil},
+		// 400 says "no data" here as on the JSON route (reference 1.4, 5.2).
+		{"400 is no rows", reply(400, "application/json", `{"error":{"code":"400","message":"No data found for the enrollment in the requested range."}}`),
+			apiclient.UsageQuery{}, 0, 0, nil},
+		{"400 as text is no rows", reply(400, "text/plain", "range too long"), apiclient.UsageQuery{}, 0, 0, nil},
 		{"HTML content type", csvReply("text/html", body), apiclient.UsageQuery{}, 0, 0, apiclient.ErrBadResponse},
 		{"JSON content type", csvReply("application/json", `{"data":[]}`), apiclient.UsageQuery{}, 0, 0, apiclient.ErrBadResponse},
 		{"HTML body", csvReply("application/octet-stream", "\r\n<html><body>error</body></html>"), apiclient.UsageQuery{}, 0, 0, apiclient.ErrBadResponse},
-		{"400", reply(400, "text/plain", "range too long"), apiclient.UsageQuery{}, 0, 0, apiclient.ErrBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,6 +222,23 @@ func TestUsageAsync(t *testing.T) {
 				if r.auth != "bearer "+testKey {
 					t.Errorf("API request without the key: %+v", r)
 				}
+			}
+		})
+	}
+}
+
+// A submit answered 400 or 404 has no data, as the JSON route's first page
+// (reference 1.4, 5.2): there is no report to poll.
+func TestUsageAsyncSubmitNoData(t *testing.T) {
+	for _, code := range []int{400, 404} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			hs := newHarness(t, reply(code, "application/json", `{"error":{"code":"`+fmt.Sprint(code)+`","message":"No data found."}}`), nil)
+			got, err := usage(t, hs, apiclient.UsageQuery{BillingPeriod: "202402", Method: apiclient.UsageAsync})
+			if err != nil || got.rows != 0 {
+				t.Fatalf("rows %d, err %v; want no rows and no error", got.rows, err)
+			}
+			if reqs := hs.requests(); len(reqs) != 1 || reqs[0].method != http.MethodPost {
+				t.Errorf("requests %+v, want the submit alone", reqs)
 			}
 		})
 	}

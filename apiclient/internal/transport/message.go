@@ -18,15 +18,24 @@ const maxMessageRunes = 200
 func apiMessage(body []byte, contentType, secret, rawURL string) string {
 	msg := jsonMessage(body)
 	if msg == "" {
-		text := strings.TrimSpace(string(body))
-		switch {
-		case strings.HasPrefix(text, "<") || strings.Contains(strings.ToLower(contentType), "html"):
+		if looksHTML(body, contentType) {
 			msg = "HTML error page"
-		default:
-			msg = text
+		} else {
+			msg = strings.TrimSpace(string(body))
 		}
 	}
 	return sanitize(msg, secret, rawURL)
+}
+
+// htmlPage reports an error body that is an HTML page (told by its type or
+// its first byte) and holds no JSON message of the API's: the answer of a
+// proxy or gateway in front of it.
+func htmlPage(body []byte, contentType string) bool {
+	return jsonMessage(body) == "" && looksHTML(body, contentType)
+}
+
+func looksHTML(body []byte, contentType string) bool {
+	return strings.HasPrefix(strings.TrimSpace(string(body)), "<") || strings.Contains(strings.ToLower(contentType), "html")
 }
 
 func jsonMessage(body []byte) string {

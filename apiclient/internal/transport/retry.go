@@ -84,8 +84,9 @@ func (c *Client) backoff(n int) time.Duration {
 // start of the answer's body.
 func (c *Client) statusFailure(r Request, resp *http.Response, body []byte, secret string) *failure {
 	code := resp.StatusCode
+	contentType := resp.Header.Get("Content-Type")
 	se := &apiclient.StatusError{Endpoint: r.Endpoint, Code: code,
-		Message: apiMessage(body, resp.Header.Get("Content-Type"), secret, r.URL)}
+		Message: apiMessage(body, contentType, secret, r.URL), HTML: htmlPage(body, contentType)}
 	f := &failure{err: se}
 	switch {
 	case code == http.StatusBadRequest:

@@ -73,18 +73,24 @@ func TestNotRetried(t *testing.T) {
 		code    int
 		is      error
 		text    string
+		html    bool
 	}{
 		{"401", body(401, "text/plain", "Unauthorized"), 401, apiclient.ErrUnauthorized,
-			"billing_periods: HTTP 401: API key rejected: expired or revoked?: Unauthorized"},
+			"billing_periods: HTTP 401: API key rejected: expired or revoked?: Unauthorized", false},
 		{"400 JSON message", body(400, "application/json", `{"error":{"code":"400","message":"Invalid date range"}}`),
-			400, apiclient.ErrBadRequest, "billing_periods: HTTP 400: bad request: 400: Invalid date range"},
+			400, apiclient.ErrBadRequest, "billing_periods: HTTP 400: bad request: 400: Invalid date range", false},
 		{"400 numeric code", body(400, "application/json", `{"error":{"code":400,"message":"bad"}}`),
-			400, apiclient.ErrBadRequest, "billing_periods: HTTP 400: bad request: 400: bad"},
+			400, apiclient.ErrBadRequest, "billing_periods: HTTP 400: bad request: 400: bad", false},
 		{"404 HTML", body(404, "text/html", "<html><body>Not Found</body></html>"), 404, nil,
-			"billing_periods: HTTP 404: HTML error page"},
-		{"403", body(403, "text/plain", "Forbidden\r\n\x1b[31m"), 403, nil, "billing_periods: HTTP 403: Forbidden [31m"},
-		{"304", status(304), 304, apiclient.ErrBadResponse, "billing_periods: HTTP 304: unexpected response"},
-		{"501", status(501), 501, nil, "billing_periods: HTTP 501"},
+			"billing_periods: HTTP 404: HTML error page", true},
+		{"400 HTML by its first byte", body(400, "text/plain", " <!DOCTYPE html><h1>Bad Request</h1>"), 400, apiclient.ErrBadRequest,
+			"billing_periods: HTTP 400: bad request: HTML error page", true},
+		{"404 JSON labelled HTML", body(404, "text/html", `{"error":{"code":"404","message":"No data"}}`), 404, nil,
+			"billing_periods: HTTP 404: 404: No data", false},
+		{"404 empty", body(404, "", ""), 404, nil, "billing_periods: HTTP 404", false},
+		{"403", body(403, "text/plain", "Forbidden\r\n\x1b[31m"), 403, nil, "billing_periods: HTTP 403: Forbidden [31m", false},
+		{"304", status(304), 304, apiclient.ErrBadResponse, "billing_periods: HTTP 304: unexpected response", false},
+		{"501", status(501), 501, nil, "billing_periods: HTTP 501", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,6 +106,9 @@ func TestNotRetried(t *testing.T) {
 			}
 			if err.Error() != tt.text {
 				t.Errorf("err %q\nwant %q", err, tt.text)
+			}
+			if se.HTML != tt.html {
+				t.Errorf("HTML = %v, want %v", se.HTML, tt.html)
 			}
 			if script.count() != 1 || len(tc.sleeps.all()) != 0 {
 				t.Errorf("server saw %d requests, client slept %v", script.count(), tc.sleeps.all())
