@@ -52,6 +52,7 @@ type Exporter struct {
 	mu         sync.Mutex // serialises Apply and Stop
 	ctx        context.Context
 	layout     *layout
+	descs      *descs
 	refreshers map[string]*running
 	// current is what Collect reads, without locks.
 	current atomic.Pointer[[]*refresher]
@@ -59,7 +60,8 @@ type Exporter struct {
 
 // running is a refresher and the means to stop it.
 type running struct {
-	r      *refresher
+	r *refresher
+	// cfg is the configuration last given to r.
 	cfg    config.Enrollment
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -79,46 +81,45 @@ func New(ctx context.Context, opts Options) *Exporter {
 	return e
 }
 
-// Apply switches to cfg. Enrollments whose configuration (and the shared
-// label layout) did not change keep running with their data; the others are
-// restarted, and removed ones stop. If a data source cannot be made, Apply
-// returns the error and changes nothing.
+// Apply switches to cfg. A reload keeps what it does not make wrong (see
+// reload.go): an enrollment whose fetched data does not change keeps its
+// refresher, which publishes a snapshot with the new configuration at once;
+// one whose source or usage layout changed gets a new refresher that starts
+// from the old one's data; removed ones stop. If a data source cannot be
+// made, Apply returns the error and changes nothing.
 func (e *Exporter) Apply(cfg *config.Config) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	l := newLayout(cfg)
-	relayout := e.layout == nil || !e.layout.equal(l)
-	if !relayout {
+	d := e.descs
+	if e.layout == nil || !e.layout.equal(l) {
+		d = newDescs(l)
+	} else {
 		l = e.layout
 	}
-	d := newDescs(l)
 
-	next := map[string]*running{}
-	var started []*running
+	// Every source first, so that an error changes nothing.
+	sources := map[string]apiclient.Source{}
+	wanted := map[string]bool{}
 	for _, ec := range cfg.Enrollments {
-		if old, ok := e.refreshers[ec.Enrollment]; ok && !relayout && reflect.DeepEqual(old.cfg, ec) {
-			next[ec.Enrollment] = old
+		wanted[ec.Enrollment] = true
+		if old, ok := e.refreshers[ec.Enrollment]; ok && reflect.DeepEqual(fetchSettings(old.cfg), fetchSettings(ec)) {
 			continue
 		}
 		src, err := e.opts.NewSource(ec, e.api.observer(ec.Enrollment), e.opts.Logger)
 		if err != nil {
-			for _, s := range started {
-				s.cancel()
-			}
 			return fmt.Errorf("enrollment %s: %w", ec.Enrollment, err)
 		}
-		r := newRefresher(ec, l, d, src, e.opts.Logger, e.opts.Now, e.opts.Interval)
-		ctx, cancel := context.WithCancel(e.ctx)
-		run := &running{r: r, cfg: ec, ctx: ctx, cancel: cancel, done: make(chan struct{})}
-		next[ec.Enrollment] = run
-		started = append(started, run)
+		sources[ec.Enrollment] = src
 	}
+	// Replaced refreshers stop before their data seeds the new ones, which
+	// then own it alone.
 	var stopped []*running
 	for id, old := range e.refreshers {
-		if next[id] != old {
+		if _, replaced := sources[id]; replaced || !wanted[id] {
 			old.cancel()
 			stopped = append(stopped, old)
-			if _, still := next[id]; !still {
+			if !wanted[id] {
 				e.api.forget(id)
 			}
 		}
@@ -126,7 +127,28 @@ func (e *Exporter) Apply(cfg *config.Config) error {
 	for _, s := range stopped {
 		<-s.done
 	}
-	e.layout, e.refreshers = l, next
+
+	next := map[string]*running{}
+	var started []*running
+	for _, ec := range cfg.Enrollments {
+		old := e.refreshers[ec.Enrollment]
+		src, replaced := sources[ec.Enrollment]
+		if !replaced {
+			old.r.retarget(ec, l, d)
+			old.cfg = ec
+			next[ec.Enrollment] = old
+			continue
+		}
+		r := newRefresher(ec, l, d, src, e.opts.Logger, e.opts.Now, e.opts.Interval)
+		if old != nil {
+			r.seed(old.r)
+		}
+		ctx, cancel := context.WithCancel(e.ctx)
+		run := &running{r: r, cfg: ec, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+		next[ec.Enrollment] = run
+		started = append(started, run)
+	}
+	e.layout, e.descs, e.refreshers = l, d, next
 	list := make([]*refresher, 0, len(next))
 	for _, id := range slices.Sorted(maps.Keys(next)) {
 		list = append(list, next[id].r)
@@ -191,9 +213,9 @@ func (e *Exporter) Status() []EnrollmentStatus {
 	var out []EnrollmentStatus
 	for _, r := range *e.current.Load() {
 		s := r.snap.Load()
-		es := EnrollmentStatus{Enrollment: r.cfg.Enrollment, Source: r.cfg.Source, Updated: s.updated}
+		es := EnrollmentStatus{Enrollment: s.cfg.Enrollment, Source: s.cfg.Source, Updated: s.updated}
 		for _, ds := range config.AllDatasets {
-			if !r.cfg.Enabled(ds) {
+			if !s.cfg.Enabled(ds) {
 				continue
 			}
 			st := s.status[ds]

@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"errors"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -42,7 +43,8 @@ type datasetStatus struct {
 // whole refresh or another, never a mix.
 type snapshot struct {
 	metrics []prometheus.Metric
-	// status is kept for the landing page.
+	// cfg, status and updated are kept for the landing page.
+	cfg     *config.Enrollment
 	status  map[string]datasetStatus
 	updated time.Time
 }
@@ -50,9 +52,6 @@ type snapshot struct {
 // refresher refreshes one enrollment's datasets in the background and
 // publishes a new snapshot after each refresh.
 type refresher struct {
-	cfg      config.Enrollment
-	layout   *layout
-	descs    *descs
 	src      apiclient.Source
 	logger   log.Logger
 	now      func() time.Time
@@ -62,9 +61,15 @@ type refresher struct {
 	running atomic.Bool
 	snap    atomic.Pointer[snapshot]
 
-	// mu guards res and status, which only refresh writes, and series,
-	// the usage series of the last snapshot, which only building one does.
+	// mu guards what follows. cfg, layout and descs change when a reload
+	// changes only what the snapshot shows (see retarget); a refresh
+	// fetches with the cfg it started with. res and status are written by
+	// refresh, and series, the usage series of the last snapshot, by
+	// building one.
 	mu     sync.Mutex
+	cfg    config.Enrollment
+	layout *layout
+	descs  *descs
 	res    results
 	status map[string]datasetStatus
 	series map[string]periodSeries
@@ -122,20 +127,20 @@ func (r *refresher) refresh(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 
-	now := r.now()
-	cur, prev := periodsAround(now)
+	p := pass{now: r.now()}
+	p.cur, p.prev = periodsAround(p.now)
 	r.mu.Lock()
-	last := r.res
+	p.last, p.cfg = r.res, r.cfg
 	r.mu.Unlock()
 	var wg sync.WaitGroup
 	out := make(chan fetched, len(config.AllDatasets))
 	for _, ds := range config.AllDatasets {
-		if !r.cfg.Enabled(ds) {
+		if !p.cfg.Enabled(ds) {
 			continue
 		}
 		wg.Go(func() {
 			start := time.Now()
-			store, err := r.fetch(ctx, ds, now, &last, cur, prev)
+			store, err := r.fetch(ctx, &p, ds)
 			out <- fetched{dataset: ds, err: err, dur: time.Since(start), store: store}
 		})
 	}
@@ -147,7 +152,7 @@ func (r *refresher) refresh(ctx context.Context) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	now = r.now()
+	now := r.now()
 	for f := range out {
 		st := r.status[f.dataset]
 		st.attempted, st.duration, st.success = true, f.dur, f.err == nil
@@ -163,10 +168,20 @@ func (r *refresher) refresh(ctx context.Context) {
 	r.publishLocked()
 }
 
+// pass is what one refresh works from.
+type pass struct {
+	cfg       config.Enrollment
+	now       time.Time
+	cur, prev string
+	// last is the data of the refreshes before, which incremental reads
+	// build on and never modify.
+	last results
+}
+
 // fetch runs one dataset's refresh and returns a function that stores its
-// result. last is the data of the refreshes before, which incremental reads
-// build on and never modify.
-func (r *refresher) fetch(ctx context.Context, dataset string, now time.Time, last *results, cur, prev string) (func(*results), error) {
+// result.
+func (r *refresher) fetch(ctx context.Context, p *pass, dataset string) (func(*results), error) {
+	cur, prev := p.cur, p.prev
 	switch dataset {
 	case config.DatasetBillingPeriods:
 		p, err := r.src.BillingPeriods(ctx)
@@ -175,7 +190,7 @@ func (r *refresher) fetch(ctx context.Context, dataset string, now time.Time, la
 		b, err := fetchBalances(ctx, r.src, cur, prev)
 		return func(res *results) { res.balances = b }, err
 	case config.DatasetUsageDetails:
-		ur := &usageReader{src: r.src, cfg: &r.cfg, now: now, prev: last.usage, sizes: &r.usageSizes}
+		ur := &usageReader{src: r.src, cfg: &p.cfg, now: p.now, prev: p.last.usage, sizes: &r.usageSizes}
 		u, err := ur.read(ctx, cur, prev)
 		return func(res *results) { res.usage = u }, err
 	case config.DatasetMarketplaceCharges:
@@ -202,20 +217,18 @@ func (r *refresher) publish() {
 }
 
 func (r *refresher) publishLocked() {
-	status := make(map[string]datasetStatus, len(r.status))
-	for k, v := range r.status {
-		status[k] = v
-	}
+	status := maps.Clone(r.status)
+	cfg := r.cfg
 	now := r.now()
 	cur, prev := periodsAround(now)
 	b := &builder{
-		cfg: &r.cfg, layout: r.layout, d: r.descs, res: &r.res, status: status,
+		cfg: &cfg, layout: r.layout, d: r.descs, res: &r.res, status: status,
 		cur: cur, prev: prev, series: r.series,
 	}
 	if ce, ok := r.src.(apiclient.CredentialExpirer); ok {
 		b.keyExpiry, b.hasKeyExpiry = ce.CredentialExpiry()
 	}
-	r.snap.Store(&snapshot{metrics: presort(b.build()), status: status, updated: now})
+	r.snap.Store(&snapshot{metrics: presort(b.build()), cfg: &cfg, status: status, updated: now})
 }
 
 // periodsAround returns the billing periods (yyyyMM) of the calendar month of
