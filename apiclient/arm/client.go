@@ -38,8 +38,10 @@ type Config struct {
 	// the cloud's, https://management.azure.com for the public cloud). A
 	// path prefix is kept.
 	ManagementURL string
-	// Cloud is "public" (the default), "usgovernment" or "china": it gives
-	// the default management endpoint, token audience and authority host.
+	// Cloud is "public", "usgovernment" or "china": it gives the default
+	// management endpoint, token audience and authority host. Empty is the
+	// public cloud, except that the authority host is then taken from
+	// AZURE_AUTHORITY_HOST when that is set, as azidentity does.
 	Cloud string
 	// Audience overrides the cloud's token audience (a private cloud's);
 	// tokens are requested for Audience + "/.default".

@@ -153,8 +153,11 @@ type ARM struct {
 	// AuthorityHost is the Entra ID authority, for sovereign and private
 	// clouds.
 	AuthorityHost string `yaml:"authority_host"`
-	// Cloud is public (default), usgovernment or china: it sets the default
-	// management endpoint, token audience and authority host.
+	// Cloud is public, usgovernment or china: it sets the default
+	// management endpoint, token audience and authority host. Empty means
+	// the public cloud's endpoint and audience, and the authority of
+	// AZURE_AUTHORITY_HOST when it is set (else the public cloud's), as
+	// azidentity does; public names that cloud's authority outright.
 	Cloud string `yaml:"cloud"`
 	// Audience overrides the token audience, for private clouds.
 	Audience string `yaml:"audience"`
@@ -378,13 +381,11 @@ func (e *Enrollment) validateEndpoints() error {
 			e.ARM.BillingAccount = e.Enrollment
 		}
 		switch e.ARM.Cloud {
-		case "":
-			e.ARM.Cloud = "public"
-		case "public", "usgovernment", "china":
+		case "", "public", "usgovernment", "china":
 		default:
 			return fmt.Errorf("arm.cloud: %q is not a cloud (valid: public, usgovernment, china; a private cloud sets management_url, authority_host and audience)", e.ARM.Cloud)
 		}
-		if e.ARM.ManagementURL == "" && e.ARM.Cloud == "public" {
+		if e.ARM.ManagementURL == "" && (e.ARM.Cloud == "" || e.ARM.Cloud == "public") {
 			e.ARM.ManagementURL = DefaultARMManagementURL
 		}
 		if e.ARM.ManagementURL != "" {

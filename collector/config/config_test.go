@@ -137,3 +137,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// An arm enrollment without a cloud leaves Cloud empty, so that the client
+// takes the authority from AZURE_AUTHORITY_HOST (azidentity's rule) rather
+// than the public cloud's; the management endpoint is still the public one.
+func TestARMWithoutCloudLeavesTheAuthorityToTheEnvironment(t *testing.T) {
+	c, err := Parse([]byte("enrollments:\n  - enrollment: \"1\"\n    source: arm\n  - enrollment: \"2\"\n    source: arm\n    arm: {cloud: china}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := c.Enrollments[0].ARM; a.Cloud != "" || a.ManagementURL != DefaultARMManagementURL {
+		t.Errorf("no cloud: cloud %q, management_url %q; want empty and %s", a.Cloud, a.ManagementURL, DefaultARMManagementURL)
+	}
+	if a := c.Enrollments[1].ARM; a.Cloud != "china" || a.ManagementURL != "" {
+		t.Errorf("china: cloud %q, management_url %q; want the client to take China's endpoint", a.Cloud, a.ManagementURL)
+	}
+}
