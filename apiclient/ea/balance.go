@@ -20,8 +20,8 @@ type balanceJSON struct {
 }
 
 // BalanceSummary reads the balance summary of period (yyyyMM), or of the
-// current period when period is "". A 400 or 404, or an empty answer, is
-// "no data": nil and a nil error. A summary without figures, or of another period, is an error
+// current period when period is "". A 400 or 404, an empty answer, or the
+// "Usage Data Extract" text is "no data": nil and a nil error. A summary without figures, or of another period, is an error
 // wrapping apiclient.ErrBadResponse.
 func (c *Client) BalanceSummary(ctx context.Context, period string) (*apiclient.BalanceSummary, error) {
 	path, err := periodPath(period)
@@ -34,10 +34,10 @@ func (c *Client) BalanceSummary(ctx context.Context, period string) (*apiclient.
 	}
 	var summary *apiclient.BalanceSummary
 	err = c.getCachedJSON(ctx, apiclient.EndpointBalanceSummary, c.apiURL("v3", path+"/balancesummary", nil), maxSmallBody, auth,
-		func(payload []byte) error {
+		orNoDataText(func(payload []byte) error {
 			summary, err = decodeBalanceSummary(payload, period)
 			return err
-		})
+		}))
 	if isNoData(err) {
 		return nil, nil
 	}

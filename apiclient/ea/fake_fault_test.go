@@ -135,7 +135,8 @@ func expected(r fakeapi.Route, f fakeapi.Fault, pageSize int) outcome {
 		}
 		return outcome{none: true}
 	case fakeapi.FaultUsageDataExtract:
-		if in(fakeapi.RouteUsageDetails, fakeapi.RouteUsageDownload, fakeapi.RouteBlob) {
+		if in(fakeapi.RouteUsageDetails, fakeapi.RouteUsageDownload, fakeapi.RouteBlob,
+			fakeapi.RouteBalanceSummary, fakeapi.RouteMarketplace, fakeapi.RoutePriceSheet) {
 			return outcome{none: true}
 		}
 		return outcome{retry: apiclient.ReasonTruncated}

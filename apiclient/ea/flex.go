@@ -8,6 +8,7 @@ import (
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/flex"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/usagedec"
 )
 
 // The tolerant record types are shared with the arm client.
@@ -27,6 +28,18 @@ func quoteShort(s string) string { return flex.QuoteShort(s) }
 // body), which encoding/json finds before it decodes anything.
 func jsonPayload(contentType string, body []byte) ([]byte, error) {
 	return flex.Payload(contentType, body)
+}
+
+// orNoDataText makes decode take the "Usage Data Extract" text, which the
+// API sends instead of JSON when it has no data (reference 5.1), as an
+// empty result: decode does not see it, and leaves its result empty.
+func orNoDataText(decode func([]byte) error) func([]byte) error {
+	return func(payload []byte) error {
+		if usagedec.IsNoData(payload) {
+			return nil
+		}
+		return decode(payload)
+	}
 }
 
 // isSyntaxError reports a body that is not JSON at all, or cut short.

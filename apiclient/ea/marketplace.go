@@ -22,8 +22,9 @@ type marketplaceJSON struct {
 }
 
 // MarketplaceCharges streams the marketplace store charges of period
-// (yyyyMM), or of the current period when period is "". A 400 or 404 is
-// "no data". The whole list is decoded before the first call of fn.
+// (yyyyMM), or of the current period when period is "". A 400 or 404, or
+// the "Usage Data Extract" text, is "no data". The whole list is decoded
+// before the first call of fn.
 func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(*apiclient.MarketplaceCharge) error) error {
 	return streamPeriodList(ctx, c, apiclient.EndpointMarketplaceCharges, "marketplacecharges", period, decodeMarketplace, fn)
 }
@@ -31,7 +32,7 @@ func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(
 // streamPeriodList reads one of the bare, unpaged per-period arrays
 // (marketplace charges, price sheet) through the ETag cache, decodes it
 // whole, so that a damaged answer delivers nothing, and streams its records
-// to fn. A 400 or 404 is "no data".
+// to fn. A 400 or 404, or the "Usage Data Extract" text, is "no data".
 func streamPeriodList[T any](ctx context.Context, c *Client, endpoint, route, period string, decode func([]byte) ([]T, error), fn func(*T) error) error {
 	path, err := periodPath(period)
 	if err != nil {
@@ -43,10 +44,10 @@ func streamPeriodList[T any](ctx context.Context, c *Client, endpoint, route, pe
 	}
 	var items []T
 	err = c.getCachedJSON(ctx, endpoint, c.apiURL("v3", path+"/"+route, nil), 0, auth,
-		func(payload []byte) error {
+		orNoDataText(func(payload []byte) error {
 			items, err = decode(payload)
 			return err
-		})
+		}))
 	if isNoData(err) {
 		return nil
 	}

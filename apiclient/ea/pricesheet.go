@@ -19,8 +19,8 @@ type priceSheetJSON struct {
 }
 
 // PriceSheet streams the price sheet of period (yyyyMM), or of the current
-// period when period is "". A 400 or 404 is "no data". The whole sheet is
-// decoded before the first call of fn.
+// period when period is "". A 400 or 404, or the "Usage Data Extract" text,
+// is "no data". The whole sheet is decoded before the first call of fn.
 func (c *Client) PriceSheet(ctx context.Context, period string, fn func(*apiclient.PriceSheetItem) error) error {
 	return streamPeriodList(ctx, c, apiclient.EndpointPriceSheet, "pricesheet", period, decodePriceSheet, fn)
 }

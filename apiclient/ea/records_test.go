@@ -271,6 +271,37 @@ func TestNoDataAndCallbackErrors(t *testing.T) {
 	}
 }
 
+// The "Usage Data Extract" text that a JSON endpoint sends for an empty
+// range is an empty result (product contract) for every dataset that can be
+// empty; an enrollment always has billing periods, so there it is a bad
+// answer.
+func TestUsageDataExtractIsNoData(t *testing.T) {
+	const text = "\ufeff\"Usage Data Extract\",\r\n\"\",\r\n"
+	for _, contentType := range []string{"text/csv", "application/json"} {
+		t.Run(contentType, func(t *testing.T) {
+			hs := newHarness(t, reply(200, contentType, text), nil)
+			ctx := context.Background()
+			b, err := hs.BalanceSummary(ctx, "202403")
+			if b != nil || err != nil {
+				t.Errorf("balance summary %+v, err %v; want no data", b, err)
+			}
+			calls := 0
+			if err := hs.MarketplaceCharges(ctx, "202403", func(*apiclient.MarketplaceCharge) error { calls++; return nil }); err != nil {
+				t.Errorf("marketplace: %v", err)
+			}
+			if err := hs.PriceSheet(ctx, "", func(*apiclient.PriceSheetItem) error { calls++; return nil }); err != nil {
+				t.Errorf("price sheet: %v", err)
+			}
+			if calls != 0 || len(hs.requests()) != 3 || len(hs.rec.retryReasons()) != 0 {
+				t.Errorf("%d items, %d requests, retries %v; want none, 3, none", calls, len(hs.requests()), hs.rec.retryReasons())
+			}
+			if _, err := hs.BillingPeriods(ctx); !errors.Is(err, apiclient.ErrBadResponse) {
+				t.Errorf("billing periods: err %v, want ErrBadResponse", err)
+			}
+		})
+	}
+}
+
 // A 400 or 404 whose body is an HTML page comes from a proxy or gateway,
 // not from the API: it says nothing of the data, so it fails the dataset,
 // which keeps its last good data, where the API's own 400 or 404 is "no

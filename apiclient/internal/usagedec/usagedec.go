@@ -20,6 +20,13 @@ import (
 // the "Usage Data Extract" text that the EA API sends for empty ranges.
 var ErrNoData = errors.New("usage data extract: no data")
 
+// IsNoData reports a body that begins, after any byte order mark and
+// whitespace, with the "Usage Data Extract" text (quoted or not): what the
+// EA API's JSON endpoints were seen to answer for a range without data.
+func IsNoData(body []byte) bool {
+	return hasNoDataText(body[skipBOMAndSpace(body):])
+}
+
 // Decoder decodes usage rows. It is not safe for concurrent use; make one per
 // goroutine. Its zero value is not usable: call New.
 type Decoder struct {
