@@ -85,8 +85,9 @@ type Config struct {
 	// (defaults 5s and 2m), or PollInterval when it has none (default
 	// 30s). ReportTimeout bounds the polling of one operation (default 30m).
 	PollInterval, MinPollInterval, MaxPollInterval, ReportTimeout time.Duration
-	// ReportMaxAge is how long a cost details report is reused, by Usage
-	// and MarketplaceCharges alike, while its links are valid (default 10m).
+	// ReportMaxAge is how long a cost details report is reused from when it
+	// is ready, by Usage and MarketplaceCharges alike, while its links are
+	// valid (default 10m).
 	ReportMaxAge time.Duration
 	// MaxBodyBytes bounds a body held in memory: JSON and the price sheet
 	// zip (default 256 MiB).

@@ -42,7 +42,8 @@ type costReport struct {
 	blobs []string
 	// validTill is when the links expire; zero when the API did not say.
 	validTill time.Time
-	created   time.Time
+	// created is when the report was ready.
+	created time.Time
 	// id tells this report from every other, for the ETags of usage reads.
 	id string
 }
@@ -63,12 +64,14 @@ func (c *Client) generateReport(ctx context.Context, r reportRange) (*costReport
 			return st.outcome()
 		},
 	}
-	created := c.cfg.now()
 	finished, err := c.run(ctx, op)
 	if err != nil {
 		return nil, err
 	}
-	rep := &costReport{created: created, id: fmt.Sprintf("%s-%d", c.nonce, c.reportSeq.Add(1))}
+	// Its age counts from now, when it is ready, not from the request: a
+	// report generated for longer than ReportMaxAge would be stale at once,
+	// and every later read of the refresh would wait for another one.
+	rep := &costReport{created: c.cfg.now(), id: fmt.Sprintf("%s-%d", c.nonce, c.reportSeq.Add(1))}
 	if finished {
 		rep.blobs, rep.validTill = st.blobs, st.validTill
 	}
