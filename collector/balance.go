@@ -11,15 +11,19 @@ import (
 )
 
 // fetchBalances reads the balance summaries of the current and the previous
-// period. A period without a summary is left out; the summary of another
-// period than the one asked for fails the dataset, since it would be
-// exported under the period asked for.
-func fetchBalances(ctx context.Context, src apiclient.Source, periods ...string) (map[string]*apiclient.BalanceSummary, error) {
+// period. A period without a summary is left out, unless last, the last
+// good summaries, has one (errNoDataLost); the summary of another period
+// than the one asked for fails the dataset, since it would be exported under
+// the period asked for.
+func fetchBalances(ctx context.Context, src apiclient.Source, last map[string]*apiclient.BalanceSummary, periods ...string) (map[string]*apiclient.BalanceSummary, error) {
 	out := make(map[string]*apiclient.BalanceSummary, len(periods))
 	for _, p := range periods {
 		b, err := src.BalanceSummary(ctx, p)
 		if err != nil {
 			return nil, fmt.Errorf("balance summary of %s: %w", p, err)
+		}
+		if b == nil && last[p] != nil {
+			return nil, fmt.Errorf("balance summary of %s: %w", p, errNoDataLost)
 		}
 		if b != nil && b.BillingPeriod != "" && b.BillingPeriod != p {
 			return nil, fmt.Errorf("balance summary of %s: %w: the source answered that of %q", p, apiclient.ErrBadResponse, b.BillingPeriod)

@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"sync"
@@ -26,6 +27,8 @@ type results struct {
 	usage    *usageResult
 	market   map[string]marketAgg
 	prices   *priceSheet
+	// pricesPeriod is the period that was current when prices were read.
+	pricesPeriod string
 	// budgets are the budgets defined in Azure (arm source).
 	budgets []apiclient.Budget
 }
@@ -168,6 +171,13 @@ func (r *refresher) refresh(ctx context.Context) {
 	r.publishLocked()
 }
 
+// errNoDataLost fails the refresh of a dataset when the API answered "no
+// data" (or nothing) for a period or range that the last good data has data
+// for: billing data does not vanish, so such an answer (after an enrollment
+// transfer, from a confused gateway) must not wipe what is known. Where
+// nothing was known, "no data" is an empty result.
+var errNoDataLost = errors.New("the API answered no data for a period that had data; keeping the last good data")
+
 // pass is what one refresh works from.
 type pass struct {
 	cfg       config.Enrollment
@@ -187,7 +197,7 @@ func (r *refresher) fetch(ctx context.Context, p *pass, dataset string) (func(*r
 		p, err := r.src.BillingPeriods(ctx)
 		return func(res *results) { res.periods = p }, err
 	case config.DatasetBalanceSummary:
-		b, err := fetchBalances(ctx, r.src, cur, prev)
+		b, err := fetchBalances(ctx, r.src, p.last.balances, cur, prev)
 		return func(res *results) { res.balances = b }, err
 	case config.DatasetUsageDetails:
 		ur := &usageReader{src: r.src, cfg: &p.cfg, now: p.now, prev: p.last.usage, sizes: &r.usageSizes}
@@ -195,10 +205,18 @@ func (r *refresher) fetch(ctx context.Context, p *pass, dataset string) (func(*r
 		return func(res *results) { res.usage = u }, err
 	case config.DatasetMarketplaceCharges:
 		m, err := fetchMarketplace(ctx, r.src, cur, prev)
+		for _, period := range []string{cur, prev} {
+			if err == nil && len(m[period]) == 0 && len(p.last.market[period]) > 0 {
+				err = fmt.Errorf("marketplace charges of %s: %w", period, errNoDataLost)
+			}
+		}
 		return func(res *results) { res.market = m }, err
 	case config.DatasetPriceSheet:
-		p, err := fetchPriceSheet(ctx, r.src)
-		return func(res *results) { res.prices = p }, err
+		ps, err := fetchPriceSheet(ctx, r.src)
+		if err == nil && len(ps.items) == 0 && p.last.pricesPeriod == cur && p.last.prices != nil && len(p.last.prices.items) > 0 {
+			err = fmt.Errorf("price sheet of %s: %w", cur, errNoDataLost)
+		}
+		return func(res *results) { res.prices, res.pricesPeriod = ps, cur }, err
 	case config.DatasetBudgets:
 		bl, ok := r.src.(apiclient.BudgetLister)
 		if !ok {

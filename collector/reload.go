@@ -92,7 +92,7 @@ func (r *refresher) seed(old *refresher) {
 		r.res.market = res.market
 	}
 	if on(config.DatasetPriceSheet) {
-		r.res.prices = res.prices
+		r.res.prices, r.res.pricesPeriod = res.prices, res.pricesPeriod
 	}
 	if on(config.DatasetBudgets) {
 		r.res.budgets = res.budgets

@@ -90,6 +90,19 @@ func (p *periodAgg) rows() int {
 	return n
 }
 
+// rowsIn counts the rows of days [from, to]; p may be nil.
+func (p *periodAgg) rowsIn(from, to int32) int {
+	n := 0
+	if p != nil {
+		for d, day := range p.days {
+			if d >= from && d <= to {
+				n += day.rows
+			}
+		}
+	}
+	return n
+}
+
 // sortedDays returns the period's days in order, so that sums over days run
 // in a fixed order.
 func (p *periodAgg) sortedDays() []int32 {

@@ -92,12 +92,15 @@ func (u *usageReader) read(ctx context.Context, periods ...string) (*usageResult
 	}
 	unchanged := u.prev != nil && agg.internTable == u.prev.agg.internTable && len(u.prev.agg.periods) == len(periods)
 	for _, p := range periods {
-		var old *periodAgg
+		var old, known *periodAgg
 		var st periodState
-		if u.prev != nil && agg.internTable == u.prev.agg.internTable {
-			old, st = u.prev.agg.periods[p], u.prev.state[p]
+		if u.prev != nil {
+			known = u.prev.agg.periods[p]
 		}
-		pa, nst, changed, err := u.readPeriod(ctx, agg, p, old, st)
+		if u.prev != nil && agg.internTable == u.prev.agg.internTable {
+			old, st = known, u.prev.state[p]
+		}
+		pa, nst, changed, err := u.readPeriod(ctx, agg, p, old, known, st)
 		if err != nil {
 			return nil, fmt.Errorf("usage details of %s: %w", p, err)
 		}
@@ -114,8 +117,10 @@ func (u *usageReader) read(ctx context.Context, periods ...string) (*usageResult
 }
 
 // readPeriod brings one period up to date, and says whether any of its days
-// was read again.
-func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period string, old *periodAgg, st periodState) (*periodAgg, periodState, bool, error) {
+// was read again. old is the period's last good aggregation when agg
+// builds on it; known is that aggregation whatever agg builds on, which
+// an answer of no data must not wipe.
+func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period string, old, known *periodAgg, st periodState) (*periodAgg, periodState, bool, error) {
 	first, last, ok := periodBounds(period)
 	if !ok {
 		return nil, st, false, fmt.Errorf("bad billing period %q", period)
@@ -139,6 +144,9 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 			etag = st.settledETag
 		}
 		newETag, changed, err := u.readRange(ctx, agg, pa, period, first, settledTo, etag, rowsPerDay)
+		if err == nil && changed {
+			err = noDataLost(pa, known, first, settledTo)
+		}
 		if err != nil {
 			return nil, st, false, err
 		}
@@ -154,6 +162,9 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 			etag = st.winETag
 		}
 		newETag, changed, err := u.readRange(ctx, agg, pa, period, winFrom, winTo, etag, rowsPerDay)
+		if err == nil && changed {
+			err = noDataLost(pa, known, winFrom, winTo)
+		}
 		if err != nil {
 			return nil, st, false, err
 		}
@@ -167,6 +178,15 @@ func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period stri
 		st.rowsPerDay = float64(pa.rows()) / float64(n)
 	}
 	return pa, st, anyChanged, nil
+}
+
+// noDataLost fails a read that left days [from, to] of pa without a row
+// while known had some: an answer of "no data" replaces nothing.
+func noDataLost(pa, known *periodAgg, from, to int32) error {
+	if pa.rowsIn(from, to) > 0 || known.rowsIn(from, to) == 0 {
+		return nil
+	}
+	return fmt.Errorf("days %s to %s: %w", dayTime(from).Format(time.DateOnly), dayTime(to).Format(time.DateOnly), errNoDataLost)
 }
 
 // readRange reads the usage of days [from, to] and, unless the API says they
