@@ -1,6 +1,7 @@
 package ea
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -84,10 +85,15 @@ func streamCSV(endpoint string, s *transport.Stream, dec *usagedec.Decoder, r us
 }
 
 // checkCSV refuses, for a retry, an answer that is plainly no CSV report:
-// an HTML page, or a content type of another kind.
+// an HTML page, a content type of another kind, or a body without text (a
+// report always has its header line, as a JSON answer is never empty).
 func checkCSV(res *transport.Response) error {
 	if isHTML("", res.Body) {
 		return transport.Damaged(fmt.Errorf("%w: an HTML page instead of CSV", apiclient.ErrBadResponse))
+	}
+	text := bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(res.Body), []byte("\ufeff")))
+	if len(res.Body) < transport.PeekBytes && len(text) == 0 {
+		return transport.Damaged(fmt.Errorf("%w: an empty body instead of CSV", apiclient.ErrBadResponse))
 	}
 	return transport.Damaged(usagedec.CheckCSVType(res.Header.Get("Content-Type")))
 }

@@ -92,6 +92,37 @@ func TestUsageDownload(t *testing.T) {
 	}
 }
 
+// A real usage CSV always has its header line: an empty or blank body is
+// damaged, retried as a truncated body is, then a bad answer, as an empty
+// JSON body is; it is no report without rows.
+func TestEmptyCSVIsDamaged(t *testing.T) {
+	for _, body := range []string{"", " \r\n\t\r\n", "\ufeff\r\n"} {
+		t.Run(fmt.Sprintf("download %q", body), func(t *testing.T) {
+			hs := newHarness(t, csvReply("application/octet-stream", body), nil)
+			got, err := usage(t, hs, apiclient.UsageQuery{Method: apiclient.UsageCSV, BillingPeriod: "202402"})
+			if !errors.Is(err, apiclient.ErrBadResponse) || got.rows != 0 {
+				t.Fatalf("rows %d, err %v; want ErrBadResponse", got.rows, err)
+			}
+			if r := hs.rec.retryReasons(); !slices.Equal(r, []string{apiclient.ReasonTruncated, apiclient.ReasonTruncated}) {
+				t.Errorf("retries %v, want two of %s", r, apiclient.ReasonTruncated)
+			}
+		})
+		t.Run(fmt.Sprintf("report blob %q", body), func(t *testing.T) {
+			blob := newBlobServer(t, body)
+			api := &asyncAPI{states: []int{3}, blobURL: blob.URL + "/blob/r1.csv?sig=SAS"}
+			hs := newHarness(t, api, nil)
+			api.srvURL = hs.srv.URL
+			got, err := usage(t, hs, apiclient.UsageQuery{BillingPeriod: "202402", Method: apiclient.UsageAsync})
+			if !errors.Is(err, apiclient.ErrBadResponse) || got.rows != 0 {
+				t.Fatalf("rows %d, err %v; want ErrBadResponse", got.rows, err)
+			}
+			if n := len(blob.authHeaders()); n != 3 {
+				t.Errorf("blob fetched %d times, want 3", n)
+			}
+		})
+	}
+}
+
 // asyncAPI serves submit and reportUrl from a list of states, and points
 // blobPath at blobURL.
 type asyncAPI struct {

@@ -1,7 +1,6 @@
 package usagedec
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -19,9 +18,6 @@ const maxPreambleLines = 100
 // header, so that lacking a required column is an error rather than a
 // reason to keep looking.
 const headerLikeColumns = 3
-
-// errEmptyCSV reports a body with no text at all: no rows, not an error.
-var errEmptyCSV = errors.New("empty usage CSV")
 
 // csvState is what the CSV decoder reuses from call to call.
 type csvState struct {
@@ -47,9 +43,6 @@ func (d *Decoder) csv(src io.Reader, schema *CSVSchema, from, to time.Time, fn f
 	cs.rd.reset(src)
 	defer func() { cs.rd.src = nil }()
 	if err := cs.findHeader(schema); err != nil {
-		if err == errEmptyCSV {
-			return nil
-		}
 		return err
 	}
 	cs.rd.checkBOM = true
@@ -119,7 +112,9 @@ func (cs *csvState) findHeader(schema *CSVSchema) error {
 	}
 	switch {
 	case !sawText:
-		return errEmptyCSV
+		// A report always has its header, also without rows: a body
+		// without text was cut or lost on its way.
+		return fmt.Errorf("%w: usage CSV: empty body, no header line", apiclient.ErrBadResponse)
 	case noData:
 		return ErrNoData
 	}

@@ -84,8 +84,9 @@ func TestCSVBad(t *testing.T) {
 		err        error
 		msg        string
 	}{
-		{"empty body", "", nil, ""},
-		{"only blank lines", "\uFEFF\r\n\n", nil, ""},
+		// A real report always has a header line.
+		{"empty body", "", apiclient.ErrBadResponse, "unexpected response: usage CSV: empty body, no header line"},
+		{"only blank lines", "\uFEFF\r\n\n", apiclient.ErrBadResponse, "unexpected response: usage CSV: empty body, no header line"},
 		{"usage data extract only", "\"Usage Data Extract\",\r\n", ErrNoData, ""},
 		{"no header", "Report\nsomething,else\n1,2,3\n", apiclient.ErrBadResponse,
 			"unexpected response: usage CSV: no header line with a cost column (Cost or ExtendedCost) and a date column (Date) in the first 100 lines"},

@@ -54,7 +54,10 @@ func (d *Decoder) Page(buf []byte) (rows []apiclient.UsageRow, nextLink string, 
 }
 
 // CSV streams the rows of a usage CSV report from r to fn. Lines before the
-// header (a preamble, a byte order mark) are skipped; columns are found by
+// header (a preamble, a byte order mark) are skipped; a body without a
+// header line (empty or blank included) is an error wrapping
+// apiclient.ErrBadResponse, and the "Usage Data Extract" text alone returns
+// ErrNoData; columns are found by
 // header name through schema, case-insensitively. When from or to is
 // non-zero, rows dated before from or after to (whole UTC days, inclusive) are
 // dropped. Each row passed to fn is valid only during the call.
