@@ -7,15 +7,16 @@ import (
 	"strings"
 )
 
-// armBudget is a served budget with its filter.
+// armBudget is a served budget.
 type armBudget struct {
 	ARMBudget
-	filterName, filterValue string // a dimension filter; "" for none
 }
 
-// ARMBudgets returns the budgets the ARM side serves now: two at enrollment
-// scope, then one per department. Amounts are sized from the previous
-// period, spend is the current period's (see ARMBudget.CurrentSpend).
+// ARMBudgets returns the budgets the ARM side serves now: three at
+// enrollment scope (everything, one meter category, two meter categories),
+// then one per department, without a filter. Amounts are sized from the
+// previous period, spend is the current period's (see
+// ARMBudget.CurrentSpend).
 func (s *Server) ARMBudgets() []ARMBudget {
 	var out []ARMBudget
 	for _, b := range s.budgets(s.window(s.opts.Now())) {
@@ -37,28 +38,54 @@ func (s *Server) budgets(win window) []armBudget {
 		}
 		return spend / elapsed * days
 	}
-	vm := 0
-	for i, c := range s.ent.categories {
-		if c == "Virtual Machines" {
-			vm = i
-		}
-	}
+	vm, storage := s.categoryIndex("Virtual Machines"), s.categoryIndex("Storage")
 	ccy := s.opts.Currency
 	spend := cur.cost + cur.market
 	out := []armBudget{
 		{ARMBudget: ARMBudget{Name: "EnrollmentMonthly", Amount: roundUp100(1.15 * (prev.cost + prev.market)),
 			CurrentSpend: spend, ForecastSpend: forecast(spend), HasForecast: true, Currency: ccy}},
-		{ARMBudget: ARMBudget{Name: "VirtualMachines", Amount: roundUp100(0.9 * prev.catCost[vm]),
-			CurrentSpend: cur.catCost[vm], Currency: ccy}, filterName: "MeterCategory", filterValue: s.ent.categories[vm]},
+		{ARMBudget: ARMBudget{Name: "VirtualMachines", MeterCategories: []string{s.ent.categories[vm]},
+			Amount: roundUp100(0.9 * prev.catCost[vm]), CurrentSpend: cur.catCost[vm], Currency: ccy}},
+		{ARMBudget: ARMBudget{Name: "ComputeAndStorage", MeterCategories: []string{s.ent.categories[vm], s.ent.categories[storage]},
+			Amount:       roundUp100(prev.catCost[vm] + prev.catCost[storage]),
+			CurrentSpend: cur.catCost[vm] + cur.catCost[storage], Currency: ccy}},
 	}
+	curMarket := s.departmentMarketCost(win.curStart, win.nextStart-1, win)
+	prevMarket := s.departmentMarketCost(win.prevStart, win.curStart-1, win)
 	for i, d := range s.ent.departments {
 		b := armBudget{ARMBudget: ARMBudget{Name: "dept-" + strconv.Itoa(d.id) + "-monthly", DepartmentID: strconv.Itoa(d.id),
-			Amount: roundUp100((0.85 + 0.1*float64(i%4)) * prev.deptCost[i]), CurrentSpend: cur.deptCost[i], Currency: ccy},
-			filterName: "PublisherType", filterValue: "Azure"}
+			Amount:       roundUp100((0.85 + 0.1*float64(i%4)) * (prev.deptCost[i] + prevMarket[i])),
+			CurrentSpend: cur.deptCost[i] + curMarket[i], Currency: ccy}}
 		if i%2 == 0 {
 			b.ForecastSpend, b.HasForecast = forecast(b.CurrentSpend), true
 		}
 		out = append(out, b)
+	}
+	return out
+}
+
+// categoryIndex is the index of a meter category (0 when there is none).
+func (s *Server) categoryIndex(name string) int {
+	for i, c := range s.ent.categories {
+		if c == name {
+			return i
+		}
+	}
+	return 0
+}
+
+// departmentMarketCost sums the marketplace charges of the available days
+// of [from, to] by department: an unfiltered department budget counts them
+// as the enrollment budget does.
+func (s *Server) departmentMarketCost(from, to int64, win window) []float64 {
+	out := make([]float64, len(s.ent.departments))
+	from, to = win.clip(from, to)
+	var mc marketCharge
+	for day := from; day <= to; day++ {
+		for j := range s.ent.marketplaceCount(s.opts.MarketplacePerDay, day) {
+			s.ent.fillMarketCharge(&mc, s.opts.MarketplacePerDay, day, j)
+			out[mc.sub.acct.dept.idx] += mc.cost
+		}
 	}
 	return out
 }
@@ -135,8 +162,22 @@ func (c *armCall) appendBudget(w *jsonWriter, b *armBudget) {
 	w.timestamp("startDate", dayTime(c.win.prevStart))
 	w.timestamp("endDate", dayTime(c.win.prevStart).AddDate(2, 0, 0))
 	w.close('}')
-	if b.filterName != "" {
-		w.raw("filter", []byte(`{"dimensions":{"name":"`+b.filterName+`","operator":"In","values":["`+b.filterValue+`"]}}`))
+	if len(b.MeterCategories) > 0 {
+		w.key("filter")
+		w.open('{')
+		w.key("dimensions")
+		w.open('{')
+		w.str("name", "MeterCategory")
+		w.str("operator", "In")
+		w.key("values")
+		w.open('[')
+		for _, c := range b.MeterCategories {
+			w.sep()
+			w.b = appendJSONString(w.b, c, false)
+		}
+		w.close(']')
+		w.close('}')
+		w.close('}')
 	}
 	appendSpend(w, "currentSpend", b.CurrentSpend, b.Currency)
 	if b.HasForecast {

@@ -1,6 +1,9 @@
 package fakeapi
 
 import (
+	"encoding/json"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,33 +43,42 @@ func TestBudgetsFollowTheTruth(t *testing.T) {
 	for _, b := range f.s.ARMBudgets() {
 		want[b.Name] = b
 	}
-	if len(want) != 2+4 {
+	if len(want) != 3+4 {
 		t.Fatalf("budgets %v", want)
 	}
 	if b := want["EnrollmentMonthly"]; b.CurrentSpend != truth.UsageCost+truth.MarketplaceCost || !b.HasForecast ||
-		b.ForecastSpend <= b.CurrentSpend || b.Amount < 100 {
+		b.ForecastSpend <= b.CurrentSpend || b.Amount < 100 || len(b.MeterCategories) != 0 {
 		t.Errorf("enrollment budget %+v", b)
 	}
-	if b := want["VirtualMachines"]; b.CurrentSpend != truth.CostByMeterCategory["Virtual Machines"] || b.HasForecast || b.Amount < 100 {
+	if b := want["VirtualMachines"]; b.CurrentSpend != truth.CostByMeterCategory["Virtual Machines"] || b.HasForecast || b.Amount < 100 ||
+		!slices.Equal(b.MeterCategories, []string{"Virtual Machines"}) {
 		t.Errorf("VM budget %+v", b)
 	}
-	forecasts := 0
+	if b := want["ComputeAndStorage"]; b.CurrentSpend != truth.CostByMeterCategory["Virtual Machines"]+truth.CostByMeterCategory["Storage"] ||
+		!slices.Equal(b.MeterCategories, []string{"Virtual Machines", "Storage"}) {
+		t.Errorf("compute and storage budget %+v", b)
+	}
+	// Unfiltered, the department budgets count marketplace charges too:
+	// together they are the enrollment's cost.
+	forecasts, total := 0, 0.0
 	for i, d := range f.s.ent.departments {
 		b := want["dept-"+strconv.Itoa(d.id)+"-monthly"]
-		if b.DepartmentID != strconv.Itoa(d.id) || b.CurrentSpend != truth.CostByDepartment[d.name] {
+		if b.DepartmentID != strconv.Itoa(d.id) || b.CurrentSpend < truth.CostByDepartment[d.name] || len(b.MeterCategories) != 0 {
 			t.Errorf("department %d budget %+v", i, b)
 		}
+		total += b.CurrentSpend
 		if b.HasForecast {
 			forecasts++
 		}
 	}
-	if forecasts != 2 {
-		t.Errorf("%d department budgets with a forecast", forecasts)
+	if forecasts != 2 || math.Abs(total-(truth.UsageCost+truth.MarketplaceCost)) > 1e-9*total {
+		t.Errorf("%d department budgets with a forecast; their spend %v, the enrollment's cost %v", forecasts, total,
+			truth.UsageCost+truth.MarketplaceCost)
 	}
 
 	var list budgetList
 	decodeJSON(t, f.get(f.account()+"/providers/Microsoft.Consumption/budgets?api-version=2023-05-01").body, &list)
-	if len(list.Value) != 2 {
+	if len(list.Value) != 3 {
 		t.Fatalf("enrollment budgets %+v", list)
 	}
 	for _, b := range list.Value {
@@ -81,13 +93,14 @@ func TestBudgetsFollowTheTruth(t *testing.T) {
 	d := f.s.ent.departments[1]
 	decodeJSON(t, f.get(f.account()+"/departments/"+strconv.Itoa(d.id)+"/providers/Microsoft.CostManagement/budgets?api-version=2023-11-01").body, &list)
 	if len(list.Value) != 1 || list.Value[0].Type != "Microsoft.CostManagement/budgets" ||
-		list.Value[0].Properties.CurrentSpend.Amount != truth.CostByDepartment[d.name] || list.Value[0].Properties.Filter == nil ||
+		list.Value[0].Properties.CurrentSpend.Amount != want[list.Value[0].Name].CurrentSpend || list.Value[0].Properties.Filter != nil ||
 		!strings.Contains(list.Value[0].ID, "/departments/"+strconv.Itoa(d.id)+"/") {
 		t.Errorf("department budgets %+v", list)
 	}
 	var one budgetJSON
 	decodeJSON(t, f.get(f.account()+"/providers/Microsoft.Consumption/budgets/virtualmachines?api-version=2023-05-01").body, &one)
-	if one.Name != "VirtualMachines" || one.Properties.Filter == nil {
-		t.Errorf("one budget %+v", one)
+	filter, _ := json.Marshal(one.Properties.Filter)
+	if one.Name != "VirtualMachines" || string(filter) != `{"dimensions":{"name":"MeterCategory","operator":"In","values":["Virtual Machines"]}}` {
+		t.Errorf("one budget %+v, filter %s", one, filter)
 	}
 }

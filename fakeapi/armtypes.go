@@ -134,11 +134,15 @@ type ARMBudget struct {
 	// DepartmentID is the departmentId the budget is scoped to; "" for the
 	// enrollment.
 	DepartmentID string
+	// MeterCategories are the values of the budget's filter
+	// "MeterCategory In [...]"; none for a budget without a filter.
+	MeterCategories []string
 	// Amount is the budget per billing month.
 	Amount float64
 	// CurrentSpend is the current period's cost the budget counts: the
-	// enrollment's usage and marketplace cost, a meter category's usage
-	// cost, or a department's usage cost (Truth of the current period).
+	// enrollment's usage and marketplace cost, its meter categories' usage
+	// cost, or a department's usage and marketplace cost (Truth of the
+	// current period).
 	CurrentSpend float64
 	// ForecastSpend is the projected cost at the end of the month, when
 	// HasForecast (some budgets have none, as in life).

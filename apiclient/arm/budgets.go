@@ -2,10 +2,13 @@ package arm
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/go-kit/log/level"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 )
@@ -28,8 +31,18 @@ type budgetJSON struct {
 		TimeGrain     flexString `json:"timeGrain"`
 		CurrentSpend  *spendJSON `json:"currentSpend"`
 		ForecastSpend *spendJSON `json:"forecastSpend"`
+		// Filter is decoded per budget: one that cannot be read skips its
+		// budget, not the list.
+		Filter json.RawMessage `json:"filter"`
 	} `json:"properties"`
 }
+
+// The scope types of exported budgets (product.md's scope_type label).
+const (
+	scopeEnrollment    = "enrollment"
+	scopeDepartment    = "department"
+	scopeMeterCategory = "meter_category"
+)
 
 type spendJSON struct {
 	Amount flexFloat  `json:"amount"`
@@ -38,10 +51,13 @@ type spendJSON struct {
 
 // Budgets lists the cost budgets of the billing account and of each
 // department that a cost details report has named so far (by its
-// InvoiceSectionId); departments are skipped until a report names them. A
-// department without a budget list (404) has no budgets.
+// InvoiceSectionId); departments are skipped until a report names them: no
+// API lists an EA billing account's departments (reference 6.5). A
+// department without a budget list (404) has no budgets. A budget of the
+// billing account filtered to one meter category has that scope; a budget
+// with any other filter is left out (see scopeOfFilter).
 func (c *Client) Budgets(ctx context.Context) ([]apiclient.Budget, error) {
-	budgets, err := c.listBudgets(ctx, c.accountScope(), "enrollment", "")
+	budgets, err := c.listBudgets(ctx, c.accountScope(), budgetScope{scopeEnrollment, ""})
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +72,7 @@ func (c *Client) Budgets(ctx context.Context) ([]apiclient.Budget, error) {
 		if scope == "" {
 			scope = id
 		}
-		more, err := c.listBudgets(ctx, c.accountScope()+"/departments/"+id, "department", scope)
+		more, err := c.listBudgets(ctx, c.accountScope()+"/departments/"+id, budgetScope{scopeDepartment, scope})
 		if isStatus(err, http.StatusNotFound) {
 			continue
 		}
@@ -69,7 +85,7 @@ func (c *Client) Budgets(ctx context.Context) ([]apiclient.Budget, error) {
 }
 
 // listBudgets reads every page of one scope's budget list.
-func (c *Client) listBudgets(ctx context.Context, scope, scopeType, scopeName string) ([]apiclient.Budget, error) {
+func (c *Client) listBudgets(ctx context.Context, scope string, list budgetScope) ([]apiclient.Budget, error) {
 	next := c.mgmtURL(scope+"/providers/Microsoft.Consumption/budgets", apiVersionConsumption)
 	seen := map[string]bool{}
 	var out []apiclient.Budget
@@ -78,14 +94,14 @@ func (c *Client) listBudgets(ctx context.Context, scope, scopeType, scopeName st
 			return nil, fmt.Errorf("%s: %w", apiclient.EndpointBudgets, apiclient.ErrPageLoop)
 		}
 		seen[next] = true
-		var list budgetListJSON
+		var page budgetListJSON
 		_, err := c.call(ctx, mgmtCall{endpoint: apiclient.EndpointBudgets, scope: scope, method: http.MethodGet, url: next},
-			func(payload []byte) error { return decodeObject(payload, "budgets", &list) })
+			func(payload []byte) error { return decodeObject(payload, "budgets", &page) })
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, budgetRecords(list.Value, scopeType, scopeName)...)
-		if next, err = c.nextLink(string(list.NextLink)); err != nil {
+		out = append(out, c.budgetRecords(page.Value, list)...)
+		if next, err = c.nextLink(string(page.NextLink)); err != nil {
 			return nil, err
 		}
 	}
@@ -106,9 +122,9 @@ func (c *Client) nextLink(link string) (string, error) {
 	return u, nil
 }
 
-// budgetRecords maps the cost budgets of a page; others (reservation
-// utilization) have no amount to export.
-func budgetRecords(items []*budgetJSON, scopeType, scopeName string) []apiclient.Budget {
+// budgetRecords maps the cost budgets of a page of list; others
+// (reservation utilization) have no amount to export.
+func (c *Client) budgetRecords(items []*budgetJSON, list budgetScope) []apiclient.Budget {
 	var out []apiclient.Budget
 	for _, b := range items {
 		if b == nil || b.Properties == nil {
@@ -118,8 +134,15 @@ func budgetRecords(items []*budgetJSON, scopeType, scopeName string) []apiclient
 		if cat := strings.TrimSpace(string(p.Category)); cat != "" && !strings.EqualFold(cat, "Cost") {
 			continue
 		}
+		name := strings.TrimSpace(string(b.Name))
+		scope, err := scopeOfFilter(p.Filter, list)
+		if err != nil {
+			level.Debug(c.cfg.Logger).Log("msg", "budget left out: no scope type represents its filter",
+				"budget", shorten(name, ""), "reason", shorten(err.Error(), ""))
+			continue
+		}
 		budget := apiclient.Budget{
-			Name: strings.TrimSpace(string(b.Name)), ScopeType: scopeType, Scope: scopeName,
+			Name: name, ScopeType: scope.scopeType, Scope: scope.scope,
 			Amount: p.Amount.Value, TimeGrain: strings.TrimSpace(string(p.TimeGrain)),
 		}
 		if s := p.CurrentSpend; s != nil {

@@ -120,7 +120,7 @@ func TestPacingPerScope(t *testing.T) {
 		t.Errorf("waits %v, want 2s between calls to one scope", slept)
 	}
 	// Another scope has its own pace.
-	if _, err := env.c.listBudgets(ctx, accountPath+"/departments/7", "department", "7"); err != nil {
+	if _, err := env.c.listBudgets(ctx, accountPath+"/departments/7", budgetScope{scopeDepartment, "7"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(env.clock.Slept()); n != 2 {
