@@ -77,7 +77,7 @@ func newDescs(l *layout) *descs {
 		"Usage cost of the latest UTC day that has usage data (see azure_ea_usage_latest_day_timestamp_seconds), per department."+refreshedNote,
 		[]string{lEnrollment, lPeriod, lCurrency, lDepartment}, nil)
 	d.forecast = prometheus.NewDesc(name("usage_cost_forecast"),
-		"Projected usage cost at the end of the billing period per department: cost to date plus the average daily cost of the last 7 days with data times the days left."+refreshedNote,
+		"Projected usage cost at the end of the billing period per department: cost to date plus the average daily cost of the last 7 days with data times the days left. Absent until the period has a day with usage data."+refreshedNote,
 		[]string{lEnrollment, lPeriod, lCurrency, lDepartment}, nil)
 	d.marketplaceCost = prometheus.NewDesc(name("marketplace_cost"),
 		"Marketplace store charges of the billing period to date."+refreshedNote,

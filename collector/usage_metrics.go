@@ -67,15 +67,15 @@ func (a *usageAgg) labelValues(prefix []string, key string) []string {
 	return out
 }
 
-// usage emits the usage series of both periods and the figures derived from
-// the current one.
+// usage emits the usage series of both periods, the latest day's cost and
+// the figures derived from the current period.
 func (b *builder) usage() {
 	if b.res.usage == nil {
 		return
 	}
 	a := b.res.usage.agg
 	costP, qtyP := b.projections(a)
-	latest, hasLatest := int32(0), false
+	latest, hasLatest, latestPeriod := int32(0), false, ""
 	for p := range b.series {
 		if p != b.cur && p != b.prev || a.periods[p] == nil {
 			delete(b.series, p) // what is kept must be what is served
@@ -89,14 +89,25 @@ func (b *builder) usage() {
 		b.periodSeries(a, pa, p, costP, qtyP)
 		b.gauge(b.d.usageRecords, float64(pa.rows()), b.enrollment(), p)
 		if l, ok := pa.latestDay(); ok && (!hasLatest || l > latest) {
-			latest, hasLatest = l, true
+			latest, hasLatest, latestPeriod = l, true, p
 		}
 	}
+	// The latest day is the previous period's until the current one has a
+	// day of data, in the first days of a month.
+	var perDay map[int32]map[uint32]float64
+	var totals map[uint32]float64
 	if hasLatest {
 		b.gauge(b.d.latestDay, float64(dayTime(latest).Unix()), b.enrollment())
+		perDay, totals = dailyBy(a, a.periods[latestPeriod], a.pos(apiclient.DimDepartment), nil)
+		for id := range totals {
+			b.gauge(b.d.dailyCost, perDay[latest][id], b.enrollment(), latestPeriod, b.currency, a.strs[id])
+		}
 	}
 	if pa := a.periods[b.cur]; pa != nil {
-		b.currentPeriod(a, pa)
+		if latestPeriod != b.cur {
+			perDay, totals = nil, nil
+		}
+		b.currentPeriod(a, pa, perDay, totals)
 	}
 }
 
@@ -212,24 +223,20 @@ func forecast(daily func(day int32) float64, toDate float64, first, last, latest
 	return toDate + avg*float64(max(0, last-latest))
 }
 
-// currentPeriod emits the latest day's cost, the forecasts, the credit
-// exhaustion time and the budgets, all from the current period.
-func (b *builder) currentPeriod(a *usageAgg, pa *periodAgg) {
+// currentPeriod emits the forecasts, the credit exhaustion time and the
+// budgets of the current period; perDay and totals are its daily costs and
+// totals per department, nil while it has no day with data. A forecast
+// needs a day of the period: until then it is absent, not a guess.
+func (b *builder) currentPeriod(a *usageAgg, pa *periodAgg, perDay map[int32]map[uint32]float64, totals map[uint32]float64) {
 	first, last, ok := periodBounds(b.cur)
 	latest, hasData := pa.latestDay()
-	if !ok || !hasData {
+	if !ok || !hasData || perDay == nil {
 		b.budgets(a, pa, first, last, latest, false)
 		return
 	}
-	deptPos := a.pos(apiclient.DimDepartment)
-	perDay, totals := dailyBy(a, pa, deptPos, nil)
-	labels := func(id uint32) []string {
-		return []string{b.enrollment(), b.cur, b.currency, a.strs[id]}
-	}
 	for id, toDate := range totals {
-		b.gauge(b.d.dailyCost, perDay[latest][id], labels(id)...)
 		f := forecast(func(d int32) float64 { return perDay[d][id] }, toDate, first, last, latest)
-		b.gauge(b.d.forecast, f, labels(id)...)
+		b.gauge(b.d.forecast, f, b.enrollment(), b.cur, b.currency, a.strs[id])
 	}
 	b.exhaustion(pa, first, latest)
 	b.budgets(a, pa, first, last, latest, true)
@@ -259,7 +266,8 @@ func (b *builder) exhaustion(pa *periodAgg, first, latest int32) {
 	b.gauge(b.d.creditExhaustion, ts, b.enrollment(), b.cur, b.currency)
 }
 
-// budgets emits each configured budget with its scope's cost and forecast.
+// budgets emits each configured budget with its scope's cost and, once
+// the period has a day with data, its forecast.
 func (b *builder) budgets(a *usageAgg, pa *periodAgg, first, last, latest int32, hasData bool) {
 	b.budgetsDone = true
 	for _, bg := range b.cfg.Budgets {
@@ -268,11 +276,10 @@ func (b *builder) budgets(a *usageAgg, pa *periodAgg, first, last, latest int32,
 		perDay, totals := dailyBy(a, pa, -1, budgetMatch(a, bg))
 		toDate := totals[0]
 		b.gauge(b.d.budgetCost, toDate, labels...)
-		f := toDate
 		if hasData {
-			f = forecast(func(d int32) float64 { return perDay[d][0] }, toDate, first, last, latest)
+			f := forecast(func(d int32) float64 { return perDay[d][0] }, toDate, first, last, latest)
+			b.gauge(b.d.budgetForecast, f, labels...)
 		}
-		b.gauge(b.d.budgetForecast, f, labels...)
 	}
 }
 
