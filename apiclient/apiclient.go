@@ -188,11 +188,26 @@ type UsageQuery struct {
 	// ETag, when not nil, receives the ETag of the answer ("" when the API
 	// sent none), to be given as IfNoneMatch next time.
 	ETag *string
+	// Skipped, when not nil, receives the count of the rows read that could
+	// not be used whole, so that the caller can make them visible. A page
+	// read again counts once.
+	Skipped *UsageSkipped
 	// Staging, when set, lets a paging source deliver a page's rows as it
 	// decodes them, before it knows the page is whole, instead of holding
 	// the whole page first. Without it, no row of a page is delivered
 	// until the whole page has been read and checked.
 	Staging UsageStaging
+}
+
+// UsageSkipped counts the usage rows of a read that could not be used
+// whole: rows dropped because their date or cost cannot be read, and rows
+// delivered with quantity 0 because their quantity cannot be read.
+type UsageSkipped struct {
+	// Rows is the number of such rows.
+	Rows int
+	// Reason says why the first of them was skipped. It names fields, never
+	// a row's values, so that it can be logged.
+	Reason string
 }
 
 // UsageStaging takes back rows that a source delivered from a page it then

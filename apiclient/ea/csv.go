@@ -39,7 +39,7 @@ func (c *Client) usageDownload(ctx context.Context, q apiclient.UsageQuery, fn f
 			return "", err
 		}
 		defer s.Body.Close()
-		return s.Header.Get("ETag"), streamCSV(apiclient.EndpointUsageDownload, s, dec, c.csvDays(r), fn)
+		return s.Header.Get("ETag"), streamCSV(apiclient.EndpointUsageDownload, s, dec, c.csvDays(r), q.Skipped, fn)
 	})
 }
 
@@ -61,9 +61,10 @@ func (c *Client) csvDays(r usageRange) usageRange {
 	return usageRange{period: period, from: start, to: start.AddDate(0, 1, -1)}
 }
 
-// streamCSV streams the rows of a CSV body dated in r to fn. fn's own error
-// is returned unchanged.
-func streamCSV(endpoint string, s *transport.Stream, dec *usagedec.Decoder, r usageRange, fn func(*apiclient.UsageRow) error) error {
+// streamCSV streams the rows of a CSV body dated in r to fn, and counts the
+// rows it skipped in skipped, when set. fn's own error is returned
+// unchanged.
+func streamCSV(endpoint string, s *transport.Stream, dec *usagedec.Decoder, r usageRange, skipped *apiclient.UsageSkipped, fn func(*apiclient.UsageRow) error) error {
 	var fnErr error
 	err := dec.CSV(s.Body, usagedec.EASchema, r.from, r.to, func(row *apiclient.UsageRow) error {
 		if err := fn(row); err != nil {
@@ -81,6 +82,7 @@ func streamCSV(endpoint string, s *transport.Stream, dec *usagedec.Decoder, r us
 	case err != nil:
 		return fmt.Errorf("%s: %w", endpoint, err)
 	}
+	countSkipped(skipped, dec)
 	return nil
 }
 

@@ -43,7 +43,7 @@ func (c *Client) usageAsync(ctx context.Context, q apiclient.UsageQuery, fn func
 		if err != nil {
 			return err
 		}
-		err = streamCSV(apiclient.EndpointUsageBlob, s, dec, c.csvDays(r), fn)
+		err = streamCSV(apiclient.EndpointUsageBlob, s, dec, c.csvDays(r), q.Skipped, fn)
 		s.Body.Close()
 		if err != nil {
 			return err

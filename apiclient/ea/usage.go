@@ -29,6 +29,9 @@ const (
 // Usage streams the usage rows that q selects to fn, by q.Method. UsageAuto
 // pages through the JSON endpoints.
 func (c *Client) Usage(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
+	if q.Skipped != nil {
+		*q.Skipped = apiclient.UsageSkipped{}
+	}
 	switch q.Method {
 	case apiclient.UsageAuto, apiclient.UsageJSON:
 		return c.usageJSON(ctx, q, fn)
@@ -116,7 +119,7 @@ func (c *Client) usageJSON(ctx context.Context, q apiclient.UsageQuery, fn func(
 	if err != nil {
 		return err
 	}
-	p := &pager{c: c, auth: auth, dec: usagedec.New(q.TagKeys), fn: fn, debug: level.Debug(c.cfg.Logger), staging: q.Staging}
+	p := &pager{c: c, auth: auth, dec: usagedec.New(q.TagKeys), fn: fn, debug: level.Debug(c.cfg.Logger), staging: q.Staging, skipped: q.Skipped}
 	p.check, p.consume = p.checkPage, p.consumeAttempt
 	return conditionally(q, len(ranges), func(i int, ifNoneMatch string) (string, error) {
 		return p.run(ctx, ranges[i], ifNoneMatch)
@@ -133,6 +136,9 @@ type pager struct {
 	fn    func(*apiclient.UsageRow) error
 	debug log.Logger
 	buf   bytes.Buffer
+	// skipped, when set, counts the rows of the pages read that could not
+	// be used whole.
+	skipped *apiclient.UsageSkipped
 	// check is checkPage, bound once; it leaves the decoded page in rows,
 	// link and header. Together they spare each page a closure.
 	check  func(*transport.Response) error
@@ -208,8 +214,18 @@ func (p *pager) run(ctx context.Context, r usageRange, ifNoneMatch string) (stri
 }
 
 // page reads one page and delivers its rows, streamed when the query has
-// Staging, else read whole first, and returns how many it delivered.
+// Staging, else read whole first, and returns how many it delivered. The
+// rows the page skipped count once it is read whole, whatever the attempts
+// before.
 func (p *pager) page(ctx context.Context, req transport.Request, r usageRange) (int, error) {
+	n, err := p.readPage(ctx, req, r)
+	if err == nil {
+		countSkipped(p.skipped, p.dec)
+	}
+	return n, err
+}
+
+func (p *pager) readPage(ctx context.Context, req transport.Request, r usageRange) (int, error) {
 	if p.staging != nil {
 		err := p.streamPage(ctx, req, r)
 		return p.streamed, err
@@ -218,6 +234,19 @@ func (p *pager) page(ctx context.Context, req transport.Request, r usageRange) (
 		return 0, err
 	}
 	return len(p.rows), p.deliver(p.rows, r)
+}
+
+// countSkipped adds the rows that dec's last call skipped to dst, when
+// set, keeping the first reason.
+func countSkipped(dst *apiclient.UsageSkipped, dec *usagedec.Decoder) {
+	n := dec.Skipped()
+	if dst == nil || n == 0 {
+		return
+	}
+	if dst.Rows == 0 {
+		dst.Reason = dec.SkipReason()
+	}
+	dst.Rows += n
 }
 
 // fetch reads and decodes one page into p.rows, p.link and p.header; the

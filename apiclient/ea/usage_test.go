@@ -121,6 +121,68 @@ func TestUsageCustomRangeFiltersRows(t *testing.T) {
 	}
 }
 
+// Rows whose date, cost or quantity cannot be read are counted in the
+// query's Skipped, with the first reason, once per page however often it is
+// read; a row whose quantity alone cannot be read keeps its cost.
+func TestUsageSkippedRowsReported(t *testing.T) {
+	badQuantity := strings.Replace(usageRowJSON("2024-03-01", "A", 100), `"consumedQuantity":2`, `"consumedQuantity":"2,5"`, 1)
+	badCost := strings.Replace(usageRowJSON("2024-03-02", "B", 1), `"cost":1`, `"cost":"n/a"`, 1)
+	badDate := strings.Replace(usageRowJSON("2024-03-03", "B", 1), `"date":"2024-03-03T00:00:00"`, `"date":null`, 1)
+	const quantityReason = "quantity not a number: row kept with quantity 0"
+	for mode, read := range usageModes {
+		t.Run(mode, func(t *testing.T) {
+			// Page 1 comes truncated first: its rows count once.
+			var page1 http.HandlerFunc
+			hs := newHarness(t, byPath(map[string]http.HandlerFunc{
+				base + "/usagedetails": func(w http.ResponseWriter, r *http.Request) { page1(w, r) },
+				"/page2":               jsonReply(usagePage("", badCost, badDate)),
+			}), nil)
+			body := usagePage(hs.srv.URL+"/page2", usageRowJSON("2024-03-01", "A", 1), badQuantity)
+			page1 = sequence(truncatedReply(body), jsonReply(body))
+			var skipped apiclient.UsageSkipped
+			got, err := read(t, hs, apiclient.UsageQuery{Skipped: &skipped})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.rows != 2 || !got.costIs(101) {
+				t.Errorf("%d rows, cost %v; want 2 and 101: a bad quantity keeps its cost", got.rows, got.cost)
+			}
+			if skipped != (apiclient.UsageSkipped{Rows: 3, Reason: quantityReason}) {
+				t.Errorf("skipped %+v, want 3 rows, the first for its quantity", skipped)
+			}
+		})
+	}
+	csv := strings.Replace(usageCSV([3]string{"2024-02-01", "A", "1"}, [3]string{"2024-02-02", "B", "100"}, [3]string{"2024-02-03", "B", "n/a"}),
+		",2,Microsoft.Compute,1,100,", `,"2,5",Microsoft.Compute,1,100,`, 1)
+	for name, q := range map[string]apiclient.UsageQuery{
+		"download": {Method: apiclient.UsageCSV, BillingPeriod: "202402"},
+		"report":   {Method: apiclient.UsageAsync, BillingPeriod: "202402"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			blob := newBlobServer(t, csv)
+			api := &asyncAPI{states: []int{3}, blobURL: blob.URL + "/blob/r1.csv?sig=SAS"}
+			hs := newHarness(t, byPath(map[string]http.HandlerFunc{
+				base + "/usagedetails/download":   csvReply("application/octet-stream", csv),
+				base + "/usagedetails/submit":     api.ServeHTTP,
+				base + "/usagedetails/reports/r1": api.ServeHTTP,
+			}), nil)
+			api.srvURL = hs.srv.URL
+			skipped := apiclient.UsageSkipped{Rows: 7, Reason: "left from an earlier read"}
+			q.Skipped = &skipped
+			got, err := usage(t, hs, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.rows != 2 || !got.costIs(101) {
+				t.Errorf("%d rows, cost %v; want 2 and 101", got.rows, got.cost)
+			}
+			if skipped != (apiclient.UsageSkipped{Rows: 2, Reason: quantityReason}) {
+				t.Errorf("skipped %+v, want 2 rows, the first for its quantity", skipped)
+			}
+		})
+	}
+}
+
 func TestUsageEnds(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -311,6 +373,9 @@ func bigRows(n int) []string {
 // read again, and every row counts once.
 func TestStreamedPageDamagedAfterRowsRollsBack(t *testing.T) {
 	rows := bigRows(2000)
+	// A row whose quantity cannot be read, among those taken back: it
+	// counts as skipped once.
+	rows[10] = strings.Replace(rows[10], `"consumedQuantity":2`, `"consumedQuantity":"x"`, 1)
 	page := usagePage("", rows...)
 	bad := slices.Clone(rows)
 	bad[1500] = `{"cost":,"date":"2024-03-01"}`
@@ -325,12 +390,16 @@ func TestStreamedPageDamagedAfterRowsRollsBack(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			hs := newHarness(t, sequence(first, jsonReply(page)), nil)
-			got, err := usage(t, hs, apiclient.UsageQuery{})
+			var skipped apiclient.UsageSkipped
+			got, err := usage(t, hs, apiclient.UsageQuery{Skipped: &skipped})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got.rows != 2000 || !got.costIs(2000) {
 				t.Errorf("%d rows, cost %v; want 2000 each", got.rows, got.cost)
+			}
+			if skipped.Rows != 1 {
+				t.Errorf("%d rows skipped, want 1: the row of the damaged attempt counts once", skipped.Rows)
 			}
 			if got.rolledBack < 1000 || got.delivered != got.rows+got.rolledBack {
 				t.Errorf("%d rows delivered, %d rolled back: want the damaged attempt's rows delivered, then taken back", got.delivered, got.rolledBack)

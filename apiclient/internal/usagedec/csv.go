@@ -218,7 +218,7 @@ func (st *decoderState) csvRow(rec [][]byte, schema *CSVSchema, lo, hi time.Time
 	}
 	date, ok := parseDate(cell(rec, cols.date))
 	if !ok {
-		st.skipped++
+		st.skip(skipDate)
 		return false
 	}
 	if (!lo.IsZero() && date.Before(lo)) || (!hi.IsZero() && date.After(hi)) {
@@ -226,10 +226,15 @@ func (st *decoderState) csvRow(rec [][]byte, schema *CSVSchema, lo, hi time.Time
 		return false
 	}
 	cost, costOK := csvNumber(cell(rec, cols.cost))
-	quantity, quantityOK := csvNumber(cell(rec, cols.quantity))
-	if !costOK || !quantityOK {
-		st.skipped++
+	if !costOK {
+		st.skip(skipCost)
 		return false
+	}
+	// The cost counts without its quantity, as in a JSON page.
+	quantity, quantityOK := csvNumber(cell(rec, cols.quantity))
+	if !quantityOK {
+		st.skip(skipQuantity)
+		quantity = 0
 	}
 	r := &cs.row
 	r.Date, r.Cost, r.Quantity = date, cost, quantity

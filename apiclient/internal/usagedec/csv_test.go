@@ -144,6 +144,7 @@ func TestCSVRowsAndCounts(t *testing.T) {
 		eaRow(utcDay(2018, 8, 4), 4, 1, "Eng", "Storage"),
 		eaRow(utcDay(2018, 8, 5), 5, 0, "Eng", "Storage"),
 		eaRow(utcDay(2018, 8, 6), 0, 6, "Eng", "Storage"),
+		eaRow(utcDay(2018, 8, 1), 1, 0, "Eng", "Storage"), // its cost counts without its quantity
 	}
 	if !reflect.DeepEqual(res.rows, want) {
 		t.Errorf("rows\n got %+v\nwant %+v", res.rows, want)

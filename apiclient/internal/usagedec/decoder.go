@@ -20,6 +20,8 @@ type decoderState struct {
 	keys keyCache
 
 	skipped, outOfRange, kindDropped int
+	// skipReason is why the first skipped row was (when skipped > 0).
+	skipReason string
 
 	csv csvState
 	// window is Stream's read window at its starting size, kept for the
@@ -30,10 +32,21 @@ type decoderState struct {
 }
 
 // Skipped returns the number of rows the last Page, Stream or CSV call
-// dropped for an unusable date (missing, null or unparseable), cost or
-// quantity (not a number). A row like that is skipped rather than failing
-// its page or file.
+// could not use whole: those it dropped for an unusable date (missing, null
+// or unparseable) or cost (not a number), and those it kept with quantity 0
+// because their quantity was not a number. A row like that is skipped rather
+// than failing its page or file.
 func (d *Decoder) Skipped() int { return d.impl.skipped }
+
+// SkipReason says why the first row that the last call skipped was, naming
+// fields but no value (e.g. "cost not a number: row dropped"); "" when
+// Skipped is 0.
+func (d *Decoder) SkipReason() string {
+	if d.impl.skipped == 0 {
+		return ""
+	}
+	return d.impl.skipReason
+}
 
 // OutOfRange returns the number of rows the last CSV call dropped for being
 // dated outside [from, to].

@@ -145,8 +145,9 @@ func pageQuirkCases() []pageQuirkCase {
 			want: []wantRow{baseRow(func(w *wantRow) { w.Cost, w.Quantity = 1.5, 0 }), baseRow(func(w *wantRow) { w.Cost, w.Quantity = -25, 0 })}},
 		{name: "long decimals", body: page(row(`"cost":0.0123456789012345678901,"consumedQuantity":"123456789012345678901234"`)),
 			want: []wantRow{baseRow(func(w *wantRow) { w.Cost, w.Quantity = 0.0123456789012345678901, 123456789012345678901234 })}},
-		{name: "unusable numbers skip the row", body: page(row(`"cost":"abc"`), row(`"consumedQuantity":true`), row(`"cost":1e400`), row(`"cost":{}`), row("")),
-			want: []wantRow{baseRow(nil)}, skipped: 4},
+		{name: "an unusable cost skips the row, an unusable quantity only itself", body: page(row(`"cost":"abc"`), row(`"consumedQuantity":true`),
+			row(`"cost":1e400`), row(`"cost":{}`), row(`"consumedQuantity":"2,5"`), row("")),
+			want: []wantRow{baseRow(func(w *wantRow) { w.Quantity = 0 }), baseRow(func(w *wantRow) { w.Quantity = 0 }), baseRow(nil)}, skipped: 5},
 		{name: "a later good value wins over a bad one", body: page(row(`"cost":"abc","cost":3`)),
 			want: []wantRow{baseRow(func(w *wantRow) { w.Cost = 3 })}},
 		{name: "id fields of any type are skipped", body: page(row(`"accountId":"x","subscriptionId":{"a":[1,{"b":null}]},"departmentId":[1,2],"productId":null,"resourceLocationId":1.5e3`)),
@@ -232,6 +233,40 @@ func TestPageQuirks(t *testing.T) {
 				t.Errorf("next %q skipped %d, want %q %d", next, dec.Skipped(), tt.next, tt.skipped)
 			}
 			checkAgainstReference(t, nil, tagKeys, []byte(tt.body))
+		})
+	}
+}
+
+// SkipReason names the first skipped row's field, from a page, a stream and
+// a CSV file alike, and nothing once a call skipped no row.
+func TestSkipReason(t *testing.T) {
+	tests := []struct {
+		name, page, csv, reason string
+	}{
+		{"none", page(row(""), row("")), eaSmallHeader + "1,Eng,Storage,1,2,08/01/2018,,\n", ""},
+		{"quantity first", page(row(""), row(`"consumedQuantity":"2,5"`), row(`"cost":"x"`)),
+			eaSmallHeader + "1,Eng,Storage,1,\"2,5\",08/01/2018,,\n1,Eng,Storage,x,2,08/01/2018,,\n", skipQuantity},
+		{"cost first", page(row(`"cost":"x"`), row(`"date":null`)),
+			eaSmallHeader + "1,Eng,Storage,x,2,08/01/2018,,\n1,Eng,Storage,1,2,,,\n", skipCost},
+		{"date over the rest", page(row(`"date":"yesterday","cost":"x","consumedQuantity":"y"`)),
+			eaSmallHeader + "1,Eng,Storage,x,y,yesterday,,\n", skipDate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dec := New(nil)
+			if _, _, err := dec.Page([]byte(tt.page)); err != nil || dec.SkipReason() != tt.reason {
+				t.Errorf("Page: reason %q, err %v; want %q", dec.SkipReason(), err, tt.reason)
+			}
+			if _, err := dec.Stream(strings.NewReader(tt.page), func(*apiclient.UsageRow) error { return nil }); err != nil || dec.SkipReason() != tt.reason {
+				t.Errorf("Stream: reason %q, err %v; want %q", dec.SkipReason(), err, tt.reason)
+			}
+			err := dec.CSV(strings.NewReader(tt.csv), EASchema, time.Time{}, time.Time{}, func(*apiclient.UsageRow) error { return nil })
+			if err != nil || dec.SkipReason() != tt.reason {
+				t.Errorf("CSV: reason %q, err %v; want %q", dec.SkipReason(), err, tt.reason)
+			}
+			if (tt.reason == "") != (dec.Skipped() == 0) {
+				t.Errorf("CSV: %d skipped with reason %q", dec.Skipped(), dec.SkipReason())
+			}
 		})
 	}
 }

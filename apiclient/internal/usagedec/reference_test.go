@@ -203,17 +203,22 @@ func refDecodePage(body []byte, tagKeys []string) (rows []wantRow, nextLink stri
 		if err := json.Unmarshal(e, &r); err != nil {
 			return nil, "", 0, errRefBad
 		}
-		if w, ok := r.want(tagKeys); ok {
+		w, keep, whole := r.want(tagKeys)
+		if keep {
 			rows = append(rows, w)
-		} else {
+		}
+		if !whole {
 			skipped++
 		}
 	}
 	return rows, nextLink, skipped, nil
 }
 
-func (r *refRow) want(tagKeys []string) (wantRow, bool) {
-	w := wantRow{Quantity: r.ConsumedQuantity.v, BilledSeparately: bool(r.ChargesBilledSeparately)}
+// want returns the row, whether it is kept, and whether it is whole: a row
+// without a usable date or cost is dropped, one without a usable quantity
+// kept with quantity 0.
+func (r *refRow) want(tagKeys []string) (w wantRow, keep, whole bool) {
+	w = wantRow{Quantity: r.ConsumedQuantity.v, BilledSeparately: bool(r.ChargesBilledSeparately)}
 	cost := r.Cost
 	if cost.state == numAbsent {
 		cost = r.ExtendedCost
@@ -230,7 +235,11 @@ func (r *refRow) want(tagKeys []string) (wantRow, bool) {
 	if len(tagKeys) > 0 {
 		w.Tags = refTagsMember(r.Tags, tagKeys)
 	}
-	return w, dateOK && cost.state != numBad && r.ConsumedQuantity.state != numBad
+	if r.ConsumedQuantity.state == numBad {
+		w.Quantity = 0
+	}
+	keep = dateOK && cost.state != numBad
+	return w, keep, keep && r.ConsumedQuantity.state != numBad
 }
 
 func refTagsMember(raw json.RawMessage, tagKeys []string) []string {

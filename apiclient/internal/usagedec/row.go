@@ -16,7 +16,15 @@ type numState uint8
 const (
 	numAbsent numState = iota // absent, null or ""
 	numOK
-	numBad // not a number: the row is skipped
+	numBad // not a number: the row is skipped, or its quantity counted 0
+)
+
+// Why a row was skipped, in whole or in part, as Decoder.SkipReason says
+// it. They name fields, never a value: a row's content stays out of logs.
+const (
+	skipDate     = "date missing or not a date: row dropped"
+	skipCost     = "cost not a number: row dropped"
+	skipQuantity = "quantity not a number: row kept with quantity 0"
 )
 
 // rowFigures collects the members whose meaning depends on others or that
@@ -28,8 +36,10 @@ type rowFigures struct {
 }
 
 // resolve sets the row's cost (cost, else the v1 extendedCost) and quantity,
-// and reports whether the row is usable.
-func (fig *rowFigures) resolve(r *apiclient.UsageRow) bool {
+// and says why the row is skipped: "" when it is whole. A row without a
+// usable date or cost is dropped; one whose quantity alone is unusable is
+// kept with quantity 0, so that its cost still counts.
+func (fig *rowFigures) resolve(r *apiclient.UsageRow) (keep bool, skip string) {
 	costState := fig.costState
 	r.Cost = fig.cost
 	if costState == numAbsent {
@@ -37,7 +47,24 @@ func (fig *rowFigures) resolve(r *apiclient.UsageRow) bool {
 		r.Cost = fig.extendedCost
 	}
 	r.Quantity = fig.quantity
-	return fig.dateOK && costState != numBad && fig.quantityState != numBad
+	switch {
+	case !fig.dateOK:
+		return false, skipDate
+	case costState == numBad:
+		return false, skipCost
+	case fig.quantityState == numBad:
+		r.Quantity = 0
+		return true, skipQuantity
+	}
+	return true, ""
+}
+
+// skip counts a row skipped in whole or in part, keeping the first reason.
+func (st *decoderState) skip(reason string) {
+	if st.skipped == 0 {
+		st.skipReason = reason
+	}
+	st.skipped++
 }
 
 // row decodes the row object at i and appends it to st.rows, unless it has
@@ -73,9 +100,12 @@ func (st *decoderState) row(sc *scanner, i int, tagKeys []string) int {
 			}
 		}
 	}
-	if !fig.resolve(r) {
+	keep, skip := fig.resolve(r)
+	if skip != "" {
+		st.skip(skip)
+	}
+	if !keep {
 		st.rows, st.tagVals = st.rows[:n], st.tagVals[:tagStart]
-		st.skipped++
 	}
 	return i
 }
