@@ -161,11 +161,18 @@ type tokenSource struct {
 
 	mu  sync.Mutex
 	tok azcore.AccessToken
+	// claims are what a continuous access evaluation challenge asked for,
+	// to be sent with the next token request.
+	claims string
 }
 
 // token returns a valid token, asking the credential for a new one when
 // the cached one is due for refresh. The lock is held while asking, so
-// that concurrent calls make one token request.
+// that concurrent calls make one token request. Tokens are asked for with
+// continuous access evaluation, as azcore's bearer policy does: a token the
+// API revokes before its expiry is then refused with a claims challenge,
+// and the claims make the credential ask Entra ID again instead of
+// answering from its cache.
 func (t *tokenSource) token(ctx context.Context) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -173,7 +180,7 @@ func (t *tokenSource) token(ctx context.Context) (string, error) {
 	if t.tok.Token != "" && now.Before(refreshTime(t.tok)) {
 		return t.tok.Token, nil
 	}
-	tok, err := t.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{t.scope}})
+	tok, err := t.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{t.scope}, EnableCAE: true, Claims: t.claims})
 	if err != nil {
 		if t.tok.Token != "" && now.Add(time.Minute).Before(t.tok.ExpiresOn) {
 			return t.tok.Token, nil // Entra is down, the old token still works
@@ -183,17 +190,21 @@ func (t *tokenSource) token(ctx context.Context) (string, error) {
 	if tok.Token == "" {
 		return "", fmt.Errorf("%s: %w: the credential returned an empty token", apiclient.EndpointToken, apiclient.ErrNoCredential)
 	}
-	t.tok = tok
+	t.tok, t.claims = tok, ""
 	return tok.Token, nil
 }
 
 // forget drops the cached token after the API refused it, so that the next
-// call asks for a new one.
-func (t *tokenSource) forget(token string) {
+// call asks for a new one, with the claims of the refusal's challenge when
+// it had one. A token already replaced is left alone.
+func (t *tokenSource) forget(token, claims string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.tok.Token == token {
 		t.tok = azcore.AccessToken{}
+		if claims != "" {
+			t.claims = claims
+		}
 	}
 }
 

@@ -35,12 +35,30 @@ type mgmtCall struct {
 // of a 200 or 201 answer is passed to decode before call returns, so that a
 // damaged body is fetched again; 202 and 204 answers have no payload.
 func (c *Client) call(ctx context.Context, mc mgmtCall, decode func(payload []byte) error) (*transport.Response, error) {
+	res, challenged, err := c.send(ctx, mc, decode)
+	if challenged {
+		// A continuous access evaluation challenge: the token was revoked
+		// before its expiry. One more attempt, with a token asked for with
+		// the challenge's claims, as azcore's bearer policy does.
+		res, _, err = c.send(ctx, mc, decode)
+	}
+	if err != nil {
+		return nil, withHint(err)
+	}
+	c.quota.observe(mc.endpoint, res.Header)
+	return res, nil
+}
+
+// send makes one call. After a 401 it drops the token that was refused, and
+// says whether the answer challenged for claims, which the next token
+// request will carry.
+func (c *Client) send(ctx context.Context, mc mgmtCall, decode func(payload []byte) error) (*transport.Response, bool, error) {
 	if err := c.pace.wait(ctx, mc.scope); err != nil {
-		return nil, fmt.Errorf("%s: waiting for the scope's pace: %w", mc.endpoint, err)
+		return nil, false, fmt.Errorf("%s: waiting for the scope's pace: %w", mc.endpoint, err)
 	}
 	auth := &mgmtAuth{tokens: c.tokens, body: mc.body}
 	var buf bytes.Buffer
-	res, err := c.tr.Do(ctx, transport.Request{
+	res, err := c.tr.Do(withAnswers(ctx, auth), transport.Request{
 		Endpoint: mc.endpoint, Method: mc.method, URL: mc.url, Auth: auth,
 		Check: func(r *transport.Response) error {
 			if decode == nil || r.StatusCode == http.StatusAccepted || r.StatusCode == http.StatusNoContent {
@@ -54,13 +72,14 @@ func (c *Client) call(ctx context.Context, mc mgmtCall, decode func(payload []by
 		},
 	}, &buf)
 	if err != nil {
-		if isStatus(err, http.StatusUnauthorized) && auth.sent != "" {
-			c.tokens.forget(auth.sent)
+		if !isStatus(err, http.StatusUnauthorized) || auth.sent == "" {
+			return nil, false, err
 		}
-		return nil, withHint(err)
+		claims := auth.answers.challenge()
+		c.tokens.forget(auth.sent, claims)
+		return nil, claims != "", err
 	}
-	c.quota.observe(mc.endpoint, res.Header)
-	return res, nil
+	return res, false, nil
 }
 
 // mgmtAuth prepares one management request for each of its attempts: the
@@ -71,7 +90,12 @@ type mgmtAuth struct {
 	body   []byte
 	// sent is the token the last attempt carried.
 	sent string
+	// answers records what the answers to the attempts said.
+	answers answers
 }
+
+// answered is shown each answer to an attempt (see answerWatch).
+func (a *mgmtAuth) answered(resp *http.Response) { a.answers.record(resp) }
 
 // Authorize implements transport.Authorizer.
 func (a *mgmtAuth) Authorize(ctx context.Context, req *http.Request) error {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,6 +45,7 @@ type fakeARM struct {
 	mu          sync.Mutex
 	tokenCalls  int
 	tokenScopes []string
+	tokenForm   []url.Values
 	// calls counts management requests by "METHOD path".
 	calls       map[string]int
 	clientTypes []string
@@ -100,6 +102,7 @@ func (f *fakeARM) serveToken(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.tokenCalls++
 	f.tokenScopes = append(f.tokenScopes, r.PostForm.Get("scope"))
+	f.tokenForm = append(f.tokenForm, r.PostForm)
 	echo := f.secretEcho
 	f.mu.Unlock()
 	assertion := r.PostForm.Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" &&
@@ -357,4 +360,21 @@ func newFakeAPIClient(t testing.TB, fake *fakeapi.Server, now time.Time, mods ..
 		t.Fatal(err)
 	}
 	return c
+}
+
+// tokenForms returns the forms of the token requests so far.
+func (f *fakeARM) tokenForms() []url.Values {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.tokenForm...)
+}
+
+// containsAll reports whether s holds every one of parts.
+func containsAll(s string, parts ...string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
 }
