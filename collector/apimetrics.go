@@ -8,14 +8,16 @@ import (
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 )
 
-// apiMetrics counts the API calls of every enrollment. Unlike the data
-// gauges these are live counters: they move during a refresh.
+// apiMetrics counts the API calls of every enrollment, and the usage rows
+// their answers held that could not be used whole. Unlike the data gauges
+// these are live counters: they move during a refresh.
 type apiMetrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	retries  *prometheus.CounterVec
-	refused  *prometheus.CounterVec
-	quota    *prometheus.GaugeVec
+	requests    *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	retries     *prometheus.CounterVec
+	refused     *prometheus.CounterVec
+	quota       *prometheus.GaugeVec
+	skippedRows *prometheus.CounterVec
 }
 
 func newAPIMetrics(reg prometheus.Registerer) *apiMetrics {
@@ -41,8 +43,12 @@ func newAPIMetrics(reg prometheus.Registerer) *apiMetrics {
 			Namespace: namespace, Name: "api_quota_remaining",
 			Help: "Remaining API quota as the last answer reported it (Cost Management's x-ms-ratelimit-remaining-* headers, arm source), by quota name.",
 		}, []string{lEnrollment, "endpoint", "quota"}),
+		skippedRows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "usage_rows_skipped_total",
+			Help: "Usage rows from the billing API that could not be used whole: dropped because their date or cost could not be read, or counted with quantity 0 because their quantity could not be read. Counted per usage read that succeeded; each read logs a warning with the first reason.",
+		}, []string{lEnrollment}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.retries, m.refused, m.quota)
+	reg.MustRegister(m.requests, m.duration, m.retries, m.refused, m.quota, m.skippedRows)
 	return m
 }
 
@@ -60,7 +66,14 @@ func (m *apiMetrics) observer(enrollment string) apiclient.Observer {
 		m.duration.WithLabelValues(enrollment, ep)
 		m.refused.WithLabelValues(enrollment, ep)
 	}
+	m.skippedRows.WithLabelValues(enrollment)
 	return &enrollmentObserver{m: m, enrollment: enrollment}
+}
+
+// usageSkipped returns the counter of one enrollment's usage rows that
+// could not be used whole.
+func (m *apiMetrics) usageSkipped(enrollment string) prometheus.Counter {
+	return m.skippedRows.WithLabelValues(enrollment)
 }
 
 // forget removes an enrollment's series after it left the configuration.
@@ -71,6 +84,7 @@ func (m *apiMetrics) forget(enrollment string) {
 	m.retries.DeletePartialMatch(l)
 	m.refused.DeletePartialMatch(l)
 	m.quota.DeletePartialMatch(l)
+	m.skippedRows.DeletePartialMatch(l)
 }
 
 type enrollmentObserver struct {

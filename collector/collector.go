@@ -140,6 +140,7 @@ func (e *Exporter) Apply(cfg *config.Config) error {
 			continue
 		}
 		r := newRefresher(ec, l, d, src, e.opts.Logger, e.opts.Now, e.opts.Interval)
+		r.skippedRows = e.api.usageSkipped(ec.Enrollment)
 		if old != nil {
 			r.seed(old.r)
 		}

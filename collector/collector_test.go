@@ -462,6 +462,64 @@ azure_ea_budget_forecast_cost{billing_period="202611",budget="mine",currency="EU
 	}
 }
 
+// The usage rows a source could not use whole are counted per enrollment,
+// from 0 before any read, and each read that skipped some logs one warning
+// with the count and the first reason, but no row's content.
+func TestUsageRowsSkippedCountedAndLogged(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	newAPIMetrics(reg).observer("100")
+	want := `
+# HELP azure_ea_usage_rows_skipped_total Usage rows from the billing API that could not be used whole: dropped because their date or cost could not be read, or counted with quantity 0 because their quantity could not be read. Counted per usage read that succeeded; each read logs a warning with the first reason.
+# TYPE azure_ea_usage_rows_skipped_total counter
+azure_ea_usage_rows_skipped_total{enrollment="100"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "azure_ea_usage_rows_skipped_total"); err != nil {
+		t.Error(err)
+	}
+
+	reg = prometheus.NewPedanticRegistry()
+	var logged strings.Builder
+	src := testSource()
+	src.skipped = apiclient.UsageSkipped{Rows: 2, Reason: "quantity not a number: row kept with quantity 0"}
+	e := New(context.Background(), Options{
+		Interval: time.Hour, Registerer: reg, Now: fixedNow, Logger: log.NewLogfmtLogger(log.NewSyncWriter(&logged)),
+		NewSource: func(config.Enrollment, apiclient.Observer, log.Logger) (apiclient.Source, error) { return src, nil },
+	})
+	defer e.Stop()
+	if err := e.Apply(mustConfig(t, config.Enrollment{Enrollment: "100"})); err != nil {
+		t.Fatal(err)
+	}
+	waitRefreshed(t, e)
+	e.Stop()
+	reads := src.usageReads()
+	if reads == 0 {
+		t.Fatal("no usage read")
+	}
+	if v := testutil.ToFloat64(e.api.usageSkipped("100")); v != float64(2*reads) {
+		t.Errorf("azure_ea_usage_rows_skipped_total = %v, want 2 for each of %d reads", v, reads)
+	}
+	var lines []string
+	for _, l := range strings.Split(logged.String(), "\n") {
+		if strings.Contains(l, "usage rows skipped") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != reads {
+		t.Fatalf("%d warnings for %d reads: %q", len(lines), reads, logged.String())
+	}
+	for _, l := range lines {
+		for _, part := range []string{"level=warn", "enrollment=100", "dataset=usage_details", "rows=2",
+			`first_reason="quantity not a number: row kept with quantity 0"`} {
+			if !strings.Contains(l, part) {
+				t.Errorf("warning %q lacks %s", l, part)
+			}
+		}
+		if strings.Contains(l, "Dept") || strings.Contains(l, "Sub 1") {
+			t.Errorf("warning %q holds a row's content", l)
+		}
+	}
+}
+
 func TestQuotaObserved(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	m := newAPIMetrics(reg)
@@ -476,7 +534,9 @@ azure_ea_api_quota_remaining{endpoint="usage_report",enrollment="100",quota="ent
 		t.Error(err)
 	}
 	m.forget("100")
-	if n, _ := testutil.GatherAndCount(reg, "azure_ea_api_requests_total"); n != 0 {
-		t.Errorf("%d request series left after forget", n)
+	for _, name := range []string{"azure_ea_api_requests_total", "azure_ea_usage_rows_skipped_total"} {
+		if n, _ := testutil.GatherAndCount(reg, name); n != 0 {
+			t.Errorf("%d %s series left after forget", n, name)
+		}
 	}
 }

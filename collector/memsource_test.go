@@ -35,6 +35,8 @@ type memSource struct {
 	// version is part of every usage ETag: bump it to change the data.
 	version    int
 	usageCalls []apiclient.UsageQuery
+	// skipped is what every usage read that returns rows says it skipped.
+	skipped apiclient.UsageSkipped
 }
 
 func (m *memSource) err(dataset string) error {
@@ -79,6 +81,9 @@ func (m *memSource) Usage(_ context.Context, q apiclient.UsageQuery, fn func(*ap
 	}
 	if q.ETag != nil {
 		*q.ETag = etag
+	}
+	if q.Skipped != nil {
+		*q.Skipped = m.skipped
 	}
 	var row apiclient.UsageRow
 	for _, r := range m.rows {

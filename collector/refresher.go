@@ -78,6 +78,9 @@ type refresher struct {
 	series map[string]periodSeries
 	// usageSizes outlives failed usage refreshes.
 	usageSizes usageSizes
+	// skippedRows counts the usage rows the source could not use whole;
+	// the Exporter sets it before the refresher runs (nil: not counted).
+	skippedRows prometheus.Counter
 }
 
 func newRefresher(cfg config.Enrollment, l *layout, d *descs, src apiclient.Source, logger log.Logger, now func() time.Time, interval time.Duration) *refresher {
@@ -200,7 +203,8 @@ func (r *refresher) fetch(ctx context.Context, p *pass, dataset string) (func(*r
 		b, err := fetchBalances(ctx, r.src, p.last.balances, cur, prev)
 		return func(res *results) { res.balances = b }, err
 	case config.DatasetUsageDetails:
-		ur := &usageReader{src: r.src, cfg: &p.cfg, now: p.now, prev: p.last.usage, sizes: &r.usageSizes}
+		ur := &usageReader{src: r.src, cfg: &p.cfg, now: p.now, prev: p.last.usage, sizes: &r.usageSizes,
+			logger: r.logger, skippedRows: r.skippedRows}
 		u, err := ur.read(ctx, cur, prev)
 		return func(res *results) { res.usage = u }, err
 	case config.DatasetMarketplaceCharges:

@@ -7,6 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 	"github.com/azure-ea-exporter/azure-ea-exporter/collector/config"
 )
@@ -42,6 +46,10 @@ type usageReader struct {
 	prev *usageResult
 	// sizes, when set, outlives the refresh (see usageSizes).
 	sizes *usageSizes
+	// logger and skippedRows, when set, receive the rows that a read could
+	// not use whole (see reportSkipped).
+	logger      log.Logger
+	skippedRows prometheus.Counter
 }
 
 // usageSizes remembers how many rows a day of each period held in reads
@@ -232,9 +240,10 @@ func (u *usageReader) readDays(ctx context.Context, agg *usageAgg, period string
 	switchable := method == apiclient.UsageAuto && threshold > 0 && u.cfg.Source == config.SourceEA
 	seen, lastDay := 0, from
 	var newETag string
+	var skipped apiclient.UsageSkipped
 	q := apiclient.UsageQuery{
 		Start: dayTime(from), End: dayTime(to), TagKeys: u.cfg.TagLabels,
-		Method: method, IfNoneMatch: etag, ETag: &newETag, Staging: stage,
+		Method: method, IfNoneMatch: etag, ETag: &newETag, Staging: stage, Skipped: &skipped,
 	}
 	err := u.src.Usage(ctx, q, func(row *apiclient.UsageRow) error {
 		// A range read cannot place a row without a date: the daily
@@ -259,7 +268,26 @@ func (u *usageReader) readDays(ctx context.Context, agg *usageAgg, period string
 	// A source that returns without ending a page it began has delivered
 	// the page whole.
 	stage.Commit()
+	u.reportSkipped(period, from, to, skipped)
 	return fresh, newETag, nil
+}
+
+// reportSkipped makes visible the rows that a read of days [from, to] could
+// not use whole: one warning per read, with the count and the first reason
+// (which names fields, never a row's values), and the self-metric. A read
+// that fails reports nothing: its rows are not used, and it is read again.
+func (u *usageReader) reportSkipped(period string, from, to int32, skipped apiclient.UsageSkipped) {
+	if skipped.Rows == 0 {
+		return
+	}
+	if u.skippedRows != nil {
+		u.skippedRows.Add(float64(skipped.Rows))
+	}
+	if u.logger != nil {
+		level.Warn(u.logger).Log("msg", "usage rows skipped: fields that cannot be read", "dataset", config.DatasetUsageDetails,
+			"billing_period", period, "from", dayTime(from).Format(time.DateOnly), "to", dayTime(to).Format(time.DateOnly),
+			"rows", skipped.Rows, "first_reason", skipped.Reason)
+	}
 }
 
 // method picks the download method of a read expected to return rows rows.
