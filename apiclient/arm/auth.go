@@ -43,6 +43,7 @@ func newTokenSource(cfg Config, cl cloudConfig) (*tokenSource, error) {
 	opts := azcore.ClientOptions{
 		Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: host},
 		Transport: newTokenTransport(cfg),
+		Retry:     tokenRetry(cfg.Retry),
 	}
 	noDiscovery := disableInstanceDiscovery(host)
 	cred, secret, err := buildCredential(cfg, opts, noDiscovery)
@@ -51,6 +52,20 @@ func newTokenSource(cfg Config, cl cloudConfig) (*tokenSource, error) {
 	}
 	ts.cred, ts.secret = cred, secret
 	return ts, nil
+}
+
+// tokenRetry makes the configured retries those of token requests too;
+// unset fields keep azcore's defaults.
+func tokenRetry(rc RetryConfig) policy.RetryOptions {
+	var ro policy.RetryOptions
+	switch {
+	case rc.MaxAttempts == 1:
+		ro.MaxRetries = -1 // azcore's "no retry"; 0 would be its default
+	case rc.MaxAttempts > 1:
+		ro.MaxRetries = int32(min(rc.MaxAttempts-1, 100))
+	}
+	ro.RetryDelay, ro.MaxRetryDelay = rc.BackoffBase, rc.BackoffMax
+	return ro
 }
 
 // buildCredential returns the explicit service principal's credential, or
@@ -215,9 +230,14 @@ func refreshTime(tok azcore.AccessToken) time.Time {
 	return tok.ExpiresOn.Add(-tokenRefreshMargin)
 }
 
+// errAuthorityUnreachable is a token request that got no answer from Entra
+// ID: the credential was not judged, so it is not ErrUnauthorized.
+var errAuthorityUnreachable = errors.New("authority unreachable: no answer from Entra ID (DNS, proxy, firewall or authority host?)")
+
 // tokenError turns a credential's error into one of ours: azidentity's
 // messages span many lines and name URLs; ours name the endpoint, the
-// status and Entra's own message.
+// status and Entra's own message. Only a 400 or 401 from Entra ID rejects
+// the credential; no answer at all means the authority was not reached.
 func tokenError(ctx context.Context, err error, secret string) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("%s: %w", apiclient.EndpointToken, ctx.Err())
@@ -227,10 +247,14 @@ func tokenError(ctx context.Context, err error, secret string) error {
 		return fmt.Errorf("%s: %w: %s", apiclient.EndpointToken, apiclient.ErrNoCredential, shorten(err.Error(), secret))
 	}
 	if afe.RawResponse == nil {
-		return fmt.Errorf("%s: %w: %s", apiclient.EndpointToken, errCredentialRejected, shorten(err.Error(), secret))
+		return fmt.Errorf("%s: %w: %s", apiclient.EndpointToken, errAuthorityUnreachable, withoutURLs(shorten(err.Error(), secret)))
 	}
-	return &apiclient.StatusError{Endpoint: apiclient.EndpointToken, Code: afe.RawResponse.StatusCode,
-		Message: shorten(entraMessage(afe), secret), Err: errCredentialRejected}
+	se := &apiclient.StatusError{Endpoint: apiclient.EndpointToken, Code: afe.RawResponse.StatusCode,
+		Message: withoutURLs(shorten(entraMessage(afe), secret))}
+	if se.Code == http.StatusBadRequest || se.Code == http.StatusUnauthorized {
+		se.Err = errCredentialRejected
+	}
+	return se
 }
 
 // tokenTransport sends azidentity's requests through the configured HTTP

@@ -162,8 +162,10 @@ func jsonPayload(contentType string, body []byte) ([]byte, error) {
 	return trimmed, err
 }
 
-// isStatus reports an answer with the given HTTP status.
+// isStatus reports a management answer with the given HTTP status. Entra
+// ID's answers do not count: a 404 from a wrong authority host is no "no
+// data" of the call that needed the token.
 func isStatus(err error, code int) bool {
 	var se *apiclient.StatusError
-	return errors.As(err, &se) && se.Code == code
+	return errors.As(err, &se) && se.Code == code && se.Endpoint != apiclient.EndpointToken
 }

@@ -72,5 +72,31 @@ func shorten(s, secret string) string {
 	return s
 }
 
+// withoutURLs replaces the URLs in a message from another library with
+// "[URL]", and drops azidentity's troubleshooting link: errors name
+// endpoints, never URLs.
+func withoutURLs(s string) string {
+	s, _, _ = strings.Cut(s, " To troubleshoot, visit ")
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "http://")
+		if j := strings.Index(s, "https://"); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString("[URL]")
+		s = s[i:]
+		end := strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '"' || r == '\'' || r == ')' || r == '>' })
+		if end < 0 {
+			return b.String()
+		}
+		s = s[end:]
+	}
+}
+
 // quoteShort quotes the start of s for an error message.
 func quoteShort(s string) string { return flex.QuoteShort(s) }

@@ -52,6 +52,9 @@ type fakeARM struct {
 	blobCalls   int
 	// secretEcho makes the token endpoint reject the secret and echo it.
 	secretEcho bool
+	// tokenStatus, when set, is the status of every token answer, with an
+	// HTML page (a proxy's, or a wrong authority host's).
+	tokenStatus int
 }
 
 func newFakeARM(t testing.TB) *fakeARM {
@@ -103,8 +106,14 @@ func (f *fakeARM) serveToken(w http.ResponseWriter, r *http.Request) {
 	f.tokenCalls++
 	f.tokenScopes = append(f.tokenScopes, r.PostForm.Get("scope"))
 	f.tokenForm = append(f.tokenForm, r.PostForm)
-	echo := f.secretEcho
+	echo, status := f.secretEcho, f.tokenStatus
 	f.mu.Unlock()
+	if status != 0 {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		w.Write([]byte("<html><body>Not here: see https://proxy.example/help</body></html>"))
+		return
+	}
 	assertion := r.PostForm.Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" &&
 		strings.Count(r.PostForm.Get("client_assertion"), ".") == 2
 	if echo || (r.PostForm.Get("client_secret") != testSecret && !assertion) || r.PostForm.Get("client_id") != testClient {
