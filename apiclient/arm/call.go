@@ -45,7 +45,6 @@ func (c *Client) call(ctx context.Context, mc mgmtCall, decode func(payload []by
 	if err != nil {
 		return nil, withHint(err)
 	}
-	c.quota.observe(mc.endpoint, res.Header)
 	return res, nil
 }
 
@@ -56,7 +55,7 @@ func (c *Client) send(ctx context.Context, mc mgmtCall, decode func(payload []by
 	if err := c.pace.wait(ctx, mc.scope); err != nil {
 		return nil, false, fmt.Errorf("%s: waiting for the scope's pace: %w", mc.endpoint, err)
 	}
-	auth := &mgmtAuth{tokens: c.tokens, body: mc.body}
+	auth := &mgmtAuth{tokens: c.tokens, body: mc.body, endpoint: mc.endpoint, quota: c.quota}
 	var buf bytes.Buffer
 	res, err := c.tr.Do(withAnswers(ctx, auth), transport.Request{
 		Endpoint: mc.endpoint, Method: mc.method, URL: mc.url, Auth: auth,
@@ -88,14 +87,22 @@ func (c *Client) send(ctx context.Context, mc mgmtCall, decode func(payload []by
 type mgmtAuth struct {
 	tokens *tokenSource
 	body   []byte
+	// endpoint names the call, for the quotas its answers report.
+	endpoint string
+	quota    *quotaReporter
 	// sent is the token the last attempt carried.
 	sent string
 	// answers records what the answers to the attempts said.
 	answers answers
 }
 
-// answered is shown each answer to an attempt (see answerWatch).
-func (a *mgmtAuth) answered(resp *http.Response) { a.answers.record(resp) }
+// answered is shown each answer to an attempt (see answerWatch). Every
+// answer reports the remaining quotas, a throttled one (429, quota 0)
+// above all.
+func (a *mgmtAuth) answered(resp *http.Response) {
+	a.quota.observe(a.endpoint, resp.Header)
+	a.answers.record(resp)
+}
 
 // Authorize implements transport.Authorizer.
 func (a *mgmtAuth) Authorize(ctx context.Context, req *http.Request) error {

@@ -87,6 +87,39 @@ func TestQuotaHeadersObserved(t *testing.T) {
 	}
 }
 
+// A throttled answer reports its quota too: at 0, while every call is
+// refused, the remaining quota must not stay at the last successful
+// answer's value.
+func TestThrottledAnswerReportsItsQuota(t *testing.T) {
+	f := newFakeARM(t)
+	var n atomic.Int32
+	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("x-ms-ratelimit-remaining-microsoft.costmanagement-entity-requests", "DefaultQuota:5")
+			writeJSON(w, http.StatusOK, `{"properties":{}}`)
+			return
+		}
+		w.Header().Set("x-ms-ratelimit-remaining-microsoft.costmanagement-entity-requests", "DefaultQuota:0")
+		w.Header().Set("x-ms-ratelimit-microsoft.costmanagement-entity-retry-after", "1")
+		writeJSON(w, http.StatusTooManyRequests, `{"error":{"code":"429","message":"Too many requests."}}`)
+	})
+	env := newTestEnv(t, f)
+	ctx := context.Background()
+	if _, err := env.c.BalanceSummary(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	const key = "balance_summary entity-requests/DefaultQuota"
+	if got := env.obs.quotas[key]; got != 5 {
+		t.Fatalf("quota after a success %v, want 5", got)
+	}
+	if _, err := env.c.BalanceSummary(ctx, ""); err == nil {
+		t.Fatal("a call throttled at every attempt succeeded")
+	}
+	if got := env.obs.quotas[key]; got != 0 {
+		t.Errorf("quota %v while the API says 0 and throttles", got)
+	}
+}
+
 func TestQuotaNamesBounded(t *testing.T) {
 	obs := &recorder{}
 	q := newQuotaReporter(obs)
