@@ -377,6 +377,9 @@ func (e *Enrollment) validateEndpoints() error {
 		if e.APIKeyFile != "" {
 			return errors.New("api_key_file: the arm source uses Entra ID credentials, not an EA API key")
 		}
+		if e.BaseURL != "" {
+			return errors.New("base_url: the EA Reporting API's URL, which the arm source does not call; set arm.management_url instead")
+		}
 		if e.ARM.BillingAccount == "" {
 			e.ARM.BillingAccount = e.Enrollment
 		}

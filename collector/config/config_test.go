@@ -75,6 +75,7 @@ func TestParseErrors(t *testing.T) {
 		{"budget no scope", `enrollments: [{enrollment: "1", budgets: [{name: b, amount: 1, scope_type: department}]}]`, `enrollments[0]: budgets[0] (b): scope is required for scope_type department`},
 		{"budget no name", `enrollments: [{enrollment: "1", budgets: [{amount: 1}]}]`, `enrollments[0]: budgets[0]: name is required`},
 		{"arm with key", `enrollments: [{enrollment: "1", source: arm, api_key_file: k}]`, `enrollments[0]: api_key_file: the arm source uses Entra ID credentials, not an EA API key`},
+		{"arm with base_url", `enrollments: [{enrollment: "1", source: arm, base_url: "https://consumption.example"}]`, `enrollments[0]: base_url: the EA Reporting API's URL, which the arm source does not call; set arm.management_url instead`},
 		{"arm on ea", `enrollments: [{enrollment: "1", arm: {tenant_id: t}}]`, `enrollments[0]: arm: set only for source arm`},
 		{"arm half explicit", `enrollments: [{enrollment: "1", source: arm, arm: {client_secret_file: s}}]`, `enrollments[0]: arm: tenant_id and client_id are required with client_secret_file or client_certificate_file`},
 	} {
