@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -66,6 +67,9 @@ type flags struct {
 	source        string
 	armAccount    string
 	armURL        string
+	// withoutFile names the flags that build the one enrollment without
+	// --config.file, with whether each was given.
+	withoutFile map[string]*bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*flags, error) {
@@ -74,25 +78,31 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	app.HelpFlag.Short('h')
 	app.UsageWriter(stderr)
 	app.ErrorWriter(stderr)
-	f := &flags{web: kingpinflag.AddFlags(app, ":9743")}
+	f := &flags{web: kingpinflag.AddFlags(app, ":9743"), withoutFile: map[string]*bool{}}
+	// noFile marks a flag that only applies without --config.file.
+	noFile := func(name, help string) *kingpin.FlagClause {
+		set := new(bool)
+		f.withoutFile[name] = set
+		return app.Flag(name, help).IsSetByUser(set)
+	}
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
 	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
 	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
 	app.Flag("config.file", "YAML file with one or more enrollments (source, credentials, dimensions, datasets, budgets). Reloaded on SIGHUP and POST /-/reload.").PlaceHolder("FILE").StringVar(&f.configFile)
 	app.Flag("config.check", "Validate the configuration (flags or --config.file) and the credentials' presence, then exit.").BoolVar(&f.configCheck)
-	app.Flag("ea.enrollment", "EA enrollment number, for one enrollment without --config.file.").PlaceHolder("NUMBER").StringVar(&f.enrollment)
-	app.Flag("ea.api-key-file", "File holding the EA API key. Without it, the key is read from the environment variable AZURE_EA_API_KEY. The key is never a flag value.").PlaceHolder("FILE").StringVar(&f.apiKeyFile)
-	app.Flag("ea.base-url", "Base URL of the EA Reporting API.").Default(config.DefaultEABaseURL).StringVar(&f.baseURL)
-	app.Flag("usage.dimensions", "Comma-separated usage cost labels, without --config.file. Choose from: department, account, cost_center, subscription_id, subscription, resource_group, meter_id, meter_category, meter_subcategory, meter_name, meter_region, location, unit_of_measure.").Default(strings.Join(config.DefaultDimensions, ",")).StringVar(&f.dimensions)
-	app.Flag("usage.tag-labels", "Comma-separated tag keys exported as tag_<key> usage labels, without --config.file.").PlaceHolder("KEYS").StringVar(&f.tagLabels)
-	app.Flag("usage.method", "How usage details are downloaded, without --config.file. One of: [auto, json, csv, async]").Default("auto").EnumVar(&f.usageMethod, "auto", "json", "csv", "async")
-	app.Flag("collect.price-sheet", "Export the price sheet (thousands of series), without --config.file.").BoolVar(&f.priceSheet)
-	app.Flag("currency", "Currency code for money series when neither the balance summary nor the price sheet says, without --config.file.").PlaceHolder("CODE").StringVar(&f.currency)
+	noFile("ea.enrollment", "EA enrollment number, for one enrollment without --config.file.").PlaceHolder("NUMBER").StringVar(&f.enrollment)
+	noFile("ea.api-key-file", "File holding the EA API key. Without it, the key is read from the environment variable AZURE_EA_API_KEY. The key is never a flag value.").PlaceHolder("FILE").StringVar(&f.apiKeyFile)
+	noFile("ea.base-url", "Base URL of the EA Reporting API.").Default(config.DefaultEABaseURL).StringVar(&f.baseURL)
+	noFile("usage.dimensions", "Comma-separated usage cost labels, without --config.file. Choose from: department, account, cost_center, subscription_id, subscription, resource_group, meter_id, meter_category, meter_subcategory, meter_name, meter_region, location, unit_of_measure.").Default(strings.Join(config.DefaultDimensions, ",")).StringVar(&f.dimensions)
+	noFile("usage.tag-labels", "Comma-separated tag keys exported as tag_<key> usage labels, without --config.file.").PlaceHolder("KEYS").StringVar(&f.tagLabels)
+	noFile("usage.method", "How usage details are downloaded, without --config.file. One of: [auto, json, csv, async]").Default("auto").EnumVar(&f.usageMethod, "auto", "json", "csv", "async")
+	noFile("collect.price-sheet", "Export the price sheet (thousands of series), without --config.file.").BoolVar(&f.priceSheet)
+	noFile("currency", "Currency code for money series when neither the balance summary nor the price sheet says, without --config.file.").PlaceHolder("CODE").StringVar(&f.currency)
 	app.Flag("refresh.interval", "How often data is refreshed in the background.").Default("30m").DurationVar(&f.refresh)
 	app.Flag("demo", "Serve a built-in simulated enrollment: no Azure account needed. With --source=arm, the simulation speaks the management.azure.com APIs.").BoolVar(&f.demo)
-	app.Flag("source", "Data source for one enrollment without --config.file: ea (EA Reporting API, API key) or arm (management.azure.com, Entra ID). One of: [ea, arm]").Default(config.SourceEA).EnumVar(&f.source, config.SourceEA, config.SourceARM)
-	app.Flag("arm.billing-account", "EA billing account id (the enrollment number) for --source=arm; default: --ea.enrollment.").PlaceHolder("ID").StringVar(&f.armAccount)
-	app.Flag("arm.management-url", "Resource Manager endpoint for --source=arm. Credentials come from azidentity's default chain (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, ...).").Default(config.DefaultARMManagementURL).StringVar(&f.armURL)
+	noFile("source", "Data source for one enrollment without --config.file: ea (EA Reporting API, API key) or arm (management.azure.com, Entra ID). One of: [ea, arm]").Default(config.SourceEA).EnumVar(&f.source, config.SourceEA, config.SourceARM)
+	noFile("arm.billing-account", "EA billing account id (the enrollment number) for --source=arm; default: --ea.enrollment.").PlaceHolder("ID").StringVar(&f.armAccount)
+	noFile("arm.management-url", "Resource Manager endpoint for --source=arm. Credentials come from azidentity's default chain (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, ...).").Default(config.DefaultARMManagementURL).StringVar(&f.armURL)
 	if _, err := app.Parse(args); err != nil {
 		return nil, err
 	}
@@ -157,6 +167,12 @@ func run(args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP is caught from the start: its default action would end the
+	// process before the reloader listens. One that comes early reloads
+	// once the exporter runs.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	var cfg *config.Config
 	var armTweak func(*arm.Config)
@@ -198,7 +214,7 @@ func run(args []string, stderr io.Writer) int {
 		return fail(err)
 	}
 	level.Info(logger).Log("msg", "starting", "version", version.Info(), "enrollments", len(cfg.Enrollments), "refresh_interval", f.refresh)
-	go rl.watchSIGHUP(ctx)
+	go rl.watchSIGHUP(ctx, hup)
 
 	mux := http.NewServeMux()
 	// The Exporter's snapshots are served beside reg (not registered with
@@ -219,7 +235,8 @@ func run(args []string, stderr io.Writer) int {
 	}))
 	// WriteTimeout bounds a scrape that reads too slowly; promhttp's own
 	// Timeout is not used because it buffers every scrape's whole body.
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(slogger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- web.ListenAndServe(srv, f.web, slogger) }()
 	select {
@@ -266,11 +283,24 @@ func newLogger(lvl, format string, w io.Writer) (log.Logger, *slog.LevelVar) {
 	return logger, levelVar
 }
 
+// givenWithoutFileFlags lists, sorted, the flags given that only apply
+// without --config.file.
+func (f *flags) givenWithoutFileFlags() []string {
+	var given []string
+	for name, set := range f.withoutFile {
+		if *set {
+			given = append(given, "--"+name)
+		}
+	}
+	slices.Sort(given)
+	return given
+}
+
 // loadConfig reads --config.file, or builds one enrollment from flags.
 func loadConfig(f *flags) (*config.Config, error) {
 	if f.configFile != "" {
-		if f.enrollment != "" || f.apiKeyFile != "" {
-			return nil, errors.New("--ea.enrollment and --ea.api-key-file cannot be combined with --config.file: put them in the file")
+		if given := f.givenWithoutFileFlags(); len(given) > 0 {
+			return nil, fmt.Errorf("%s cannot be combined with --config.file: put them in the file", strings.Join(given, ", "))
 		}
 		return config.Load(f.configFile)
 	}

@@ -321,6 +321,7 @@ func TestStartupErrors(t *testing.T) {
 		{"bad config", []string{"--config.file=" + badCfg}, `dimensions[0]: unknown dimension \"colour\"`},
 		{"bad dimension flag", []string{"--ea.enrollment=1", "--usage.dimensions=colour"}, `--usage.dimensions[0]: unknown dimension \"colour\"`},
 		{"bad base url", []string{"--ea.enrollment=1", "--ea.base-url=ftp://x"}, `--ea.base-url: \"ftp://x\" must be an absolute http(s) URL`},
+		{"flags of the flag-built enrollment with a config file", []string{"--config.file=" + badCfg, "--usage.method=csv", "--collect.price-sheet"}, "--collect.price-sheet, --usage.method cannot be combined with --config.file"},
 		{"relative telemetry path", []string{"--web.telemetry-path=metrics"}, `--web.telemetry-path "metrics" must start with /`},
 		{"telemetry path of the landing page", []string{"--web.telemetry-path=/"}, "landing page"},
 		{"telemetry path of reload", []string{"--web.telemetry-path=/-/reload"}, "/-/ endpoints"},
@@ -408,4 +409,41 @@ func TestReloadKeepsRunningConfigOnError(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func TestSIGHUPWhileStartingIsNotFatal(t *testing.T) {
+	fake := fakeapi.New(fakeapi.Options{})
+	api := httptest.NewServer(fake)
+	defer api.Close()
+	keyFile := writeKey(t, fake.Key())
+	// The configuration file is a FIFO: the exporter is still loading it,
+	// long before it serves, while the test holds the writing end.
+	fifo := filepath.Join(t.TempDir(), "c.yml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startExporter(t, nil, "--config.file="+fifo)
+	opened := make(chan *os.File, 1)
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // returns once the exporter has opened it
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- w
+	}()
+	var w *os.File
+	select {
+	case w = <-opened:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the exporter did not open its configuration file")
+	}
+	if w == nil {
+		t.FailNow()
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(w, "enrollments:\n  - enrollment: %q\n    api_key_file: %s\n    base_url: %s\n", fakeapi.DefaultEnrollment, keyFile, api.URL)
+	w.Close()
+	p.waitUp(t, 60*time.Second)
 }
