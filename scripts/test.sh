@@ -6,7 +6,7 @@
 # build that the Dockerfile makes.
 #
 # On a fresh Debian machine with only Go and git it installs what the tests
-# need (promtool, Prometheus, Alertmanager) through apt and helm with
+# need (promtool, Prometheus, Alertmanager, gcc for -race) through apt and helm with
 # `go install`, and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,8 @@ command -v promtool >/dev/null || need_pkgs+=(prometheus)
 command -v prometheus >/dev/null || need_pkgs+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || need_pkgs+=(prometheus-alertmanager)
 command -v amtool >/dev/null || need_pkgs+=(prometheus-alertmanager)
+# The race detector needs cgo, hence a C compiler.
+command -v gcc >/dev/null || need_pkgs+=(gcc libc6-dev)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   mapfile -t need_pkgs < <(printf '%s\n' "${need_pkgs[@]}" | sort -u)
   say "installing missing Debian packages: ${need_pkgs[*]}"
