@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -367,6 +368,9 @@ func (e *Enrollment) validateEndpoints() error {
 		if err = checkURL(e.BaseURL); err != nil {
 			return fmt.Errorf("base_url: %w", err)
 		}
+		if err = checkKeyTransport(e.BaseURL); err != nil {
+			return fmt.Errorf("base_url: %w", err)
+		}
 		if e.ARM != (ARM{}) {
 			return errors.New("arm: set only for source arm")
 		}
@@ -427,6 +431,26 @@ func checkURL(s string) error {
 		return fmt.Errorf("%q must not carry a query, fragment or user info", s)
 	}
 	return nil
+}
+
+// checkKeyTransport refuses a plain http URL to a host other than this
+// machine's: the EA API key would cross the network in the clear. Loopback
+// stays allowed for local mirrors, tests and the demo.
+func checkKeyTransport(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "http" || isLoopback(u.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("%q must be https: the API key would be sent in the clear (http is allowed only to localhost, 127.0.0.0/8 and ::1)", s)
+}
+
+// isLoopback reports a host name or address of this machine's loopback.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (e *Enrollment) validateDimensions() error {

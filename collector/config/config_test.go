@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -152,5 +153,34 @@ func TestARMWithoutCloudLeavesTheAuthorityToTheEnvironment(t *testing.T) {
 	}
 	if a := c.Enrollments[1].ARM; a.Cloud != "china" || a.ManagementURL != "" {
 		t.Errorf("china: cloud %q, management_url %q; want the client to take China's endpoint", a.Cloud, a.ManagementURL)
+	}
+}
+
+// The EA API key travels in a header: plain http is for this machine only.
+func TestEABaseURLOverHTTPOnlyToLoopback(t *testing.T) {
+	for _, tt := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://consumption.azure.com", true},
+		{"https://mirror.example:8443/ea/", true},
+		{"http://127.0.0.1:8080/mirror/", true},
+		{"http://127.10.0.3", true},
+		{"http://[::1]:9000", true},
+		{"http://localhost:8080", true},
+		{"http://LOCALHOST", true},
+		{"http://mirror.example:8080", false},
+		{"http://10.0.0.5", false},
+		{"http://[::2]:80", false},
+		{"http://localhost.example.com", false},
+		{"http://127.0.0.1.nip.io", false},
+	} {
+		_, err := New(Enrollment{Enrollment: "1", BaseURL: tt.url})
+		if tt.ok != (err == nil) {
+			t.Errorf("base_url %s: %v, want ok %v", tt.url, err, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "in the clear") {
+			t.Errorf("base_url %s: error %q does not say why", tt.url, err)
+		}
 	}
 }
