@@ -19,8 +19,9 @@ import (
 const maxMessageRunes = 300
 
 // roleHint explains the 401 that Resource Manager gives a caller without an
-// EA billing role (reference 6.2).
-const roleHint = "no EA billing role? The service principal needs EnrollmentReader or DepartmentReader"
+// EA billing role (reference 6.2). Every call reads the billing account's
+// scope, which DepartmentReader does not cover.
+const roleHint = "no EA billing role? The service principal needs EnrollmentReader on the enrollment; DepartmentReader is not enough"
 
 // withHint adds to a 401 what its message says about the cause.
 func withHint(err error) error {

@@ -169,7 +169,7 @@ func TestStatusErrors(t *testing.T) {
 		wantMsg    string
 	}{
 		{"no billing role", `{"error":{"code":"401","message":"No claims present for the caller in the system."}}`, 401,
-			apiclient.ErrUnauthorized, "HTTP 401: access token rejected: expired, or for another tenant?: 401: No claims present for the caller in the system. (no EA billing role? The service principal needs EnrollmentReader or DepartmentReader)"},
+			apiclient.ErrUnauthorized, "HTTP 401: access token rejected: expired, or for another tenant?: 401: No claims present for the caller in the system. (no EA billing role? The service principal needs EnrollmentReader on the enrollment; DepartmentReader is not enough)"},
 		{"bad request", `{"error":{"code":"BadRequest","message":"Invalid billing period."}}`, 400, apiclient.ErrBadRequest, "BadRequest: Invalid billing period."},
 		{"long message", `{"error":{"code":"X","message":"` + strings.Repeat("very long ", 100) + `"}}`, 403, nil, "…"},
 	}
