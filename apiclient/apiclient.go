@@ -260,10 +260,11 @@ type BudgetLister interface {
 // Budget is a cost budget defined in Azure.
 type Budget struct {
 	Name string
-	// ScopeType is "enrollment" or "department".
+	// ScopeType is "enrollment", "department", or "meter_category" for an
+	// enrollment budget filtered to one meter category.
 	ScopeType string
-	// Scope is the department's name (or id when the name is unknown); ""
-	// for the enrollment scope.
+	// Scope is the department's name (or id when the name is unknown), or
+	// the meter category; "" for the enrollment scope.
 	Scope string
 	// Amount is the budget per TimeGrain.
 	Amount float64

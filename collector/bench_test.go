@@ -3,6 +3,7 @@ package collector
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -40,7 +41,7 @@ const (
 
 // benchHost is the host of the fake: never resolved, since every answer
 // comes from memory.
-const benchHost = "http://ea.bench.invalid"
+const benchHost = "https://ea.bench.invalid"
 
 // memAnswer is a recorded answer.
 type memAnswer struct {
@@ -64,7 +65,10 @@ func (m *memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	m.mu.Unlock()
 	if a == nil {
 		rec := httptest.NewRecorder()
-		m.fake.ServeHTTP(rec, req)
+		// As if over TLS: the fake's links then keep the https scheme.
+		served := req.Clone(req.Context())
+		served.TLS = &tls.ConnectionState{}
+		m.fake.ServeHTTP(rec, served)
 		a = &memAnswer{code: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 		m.mu.Lock()
 		m.answers[key] = a
