@@ -41,7 +41,16 @@ const acceptCSV = "text/csv, application/octet-stream"
 // The ETag of a read names the reports it used: a query repeated while they
 // are reused (ReportMaxAge) with that ETag as IfNoneMatch returns
 // apiclient.ErrNotModified without a download.
+//
+// q.Skipped receives the rows of the files read, dated in the range, that
+// could not be used whole. The files hold the Marketplace and purchase rows
+// too, which count as well: no other read reports them. A row without a
+// readable date cannot be placed in a range, so it counts in every read of
+// its month's report.
 func (c *Client) Usage(ctx context.Context, q apiclient.UsageQuery, fn func(*apiclient.UsageRow) error) error {
+	if q.Skipped != nil {
+		*q.Skipped = apiclient.UsageSkipped{}
+	}
 	ranges, err := c.plan(q)
 	if err != nil {
 		return err
@@ -61,7 +70,7 @@ func (c *Client) Usage(ctx context.Context, q apiclient.UsageQuery, fn func(*api
 	}
 	dec := usagedec.New(q.TagKeys)
 	for i, r := range ranges {
-		err := c.streamReport(ctx, r, reports[i], dec, func(row *apiclient.UsageRow) error {
+		err := c.streamReport(ctx, r, reports[i], dec, q.Skipped, func(row *apiclient.UsageRow) error {
 			if isMarketplace(dec.Kind()) || !isUsageCharge(dec.Extra()[extraChargeType]) {
 				return nil
 			}
@@ -107,7 +116,7 @@ func (c *Client) MarketplaceCharges(ctx context.Context, period string, fn func(
 	}
 	dec := usagedec.New(nil)
 	var charge apiclient.MarketplaceCharge
-	return c.streamReport(ctx, r, rep, dec, func(row *apiclient.UsageRow) error {
+	return c.streamReport(ctx, r, rep, dec, nil, func(row *apiclient.UsageRow) error {
 		if !isMarketplace(dec.Kind()) {
 			return nil
 		}
@@ -175,18 +184,37 @@ func utcDay(t time.Time) time.Time {
 }
 
 // streamReport streams the rows of r's report rep, blob after blob, to fn,
-// and remembers the departments they name. fn's own error is returned
-// unchanged. A blob that cannot be read drops the report from the cache.
-func (c *Client) streamReport(ctx context.Context, r reportRange, rep *costReport, dec *usagedec.Decoder, fn func(*apiclient.UsageRow) error) error {
+// remembers the departments they name and, when skipped is set, counts there
+// the rows of each blob read whole that could not be used whole. fn's own
+// error is returned unchanged. A blob that cannot be read drops the report
+// from the cache.
+func (c *Client) streamReport(ctx context.Context, r reportRange, rep *costReport, dec *usagedec.Decoder,
+	skipped *apiclient.UsageSkipped, fn func(*apiclient.UsageRow) error) error {
 	seen := map[string]string{}
 	for _, link := range rep.blobs {
 		if err := c.streamBlob(ctx, link, r, dec, seen, fn); err != nil {
 			c.reports.forgetReport(r.key(), rep)
 			return err
 		}
+		// Only a blob read to its end counts: one that fails fails the
+		// read, and the next read starts its count afresh.
+		countSkipped(skipped, dec)
 	}
 	c.depts.merge(seen)
 	return nil
+}
+
+// countSkipped adds the rows that dec's last CSV call could not use whole
+// to dst, when set, keeping the first reason.
+func countSkipped(dst *apiclient.UsageSkipped, dec *usagedec.Decoder) {
+	n := dec.Skipped()
+	if dst == nil || n == 0 {
+		return
+	}
+	if dst.Rows == 0 {
+		dst.Reason = dec.SkipReason()
+	}
+	dst.Rows += n
 }
 
 // streamBlob downloads one blob, without credentials, and decodes it. Each
