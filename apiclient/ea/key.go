@@ -4,13 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -18,10 +14,11 @@ import (
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/transport"
+	"github.com/azure-ea-exporter/azure-ea-exporter/internal/boundedfile"
 )
 
 // maxKeyBytes bounds the key file read: real keys are about 760 bytes, and
-// a key file pointed at something endless must not be read for ever.
+// a key file that grew by mistake must not be read whole.
 const maxKeyBytes = 64 << 10
 
 // bearerKey authorizes requests with an EA API key. It holds the header's
@@ -60,7 +57,7 @@ func (c *Client) readKey() (string, error) {
 		raw = c.cfg.getenv(EnvAPIKey)
 	} else {
 		source = fmt.Sprintf("key file %q", c.cfg.KeyFile)
-		b, err := readBounded(c.cfg.KeyFile)
+		b, err := boundedfile.Read(c.cfg.KeyFile, maxKeyBytes)
 		if err != nil {
 			return "", fmt.Errorf("%w: %s: %w", apiclient.ErrNoCredential, source, err)
 		}
@@ -84,32 +81,6 @@ func cleanKey(raw string) string {
 		key = strings.TrimSpace(key[7:])
 	}
 	return key
-}
-
-// readBounded reads at most maxKeyBytes of the file at path. Its errors
-// carry the cause without repeating the path.
-func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, pe.Err
-		}
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyBytes+1))
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, pe.Err
-		}
-		return nil, err
-	}
-	if len(b) > maxKeyBytes {
-		return nil, fmt.Errorf("larger than %d bytes: not a key", maxKeyBytes)
-	}
-	return b, nil
 }
 
 // CredentialExpiry returns the expiry (the exp claim) of the key currently
