@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/internal/boundedfile"
 )
 
 // maxCredentialFileBytes bounds a secret or certificate file read.
@@ -105,7 +103,7 @@ func buildCredential(cfg Config, opts azcore.ClientOptions, noDiscovery bool) (a
 
 func certificateCredential(cfg Config, opts azcore.ClientOptions, noDiscovery bool) (azcore.TokenCredential, string, error) {
 	source := fmt.Sprintf("client certificate file %q", cfg.ClientCertificateFile)
-	data, err := readBounded(cfg.ClientCertificateFile)
+	data, err := boundedfile.Read(cfg.ClientCertificateFile, maxCredentialFileBytes)
 	if err != nil {
 		return nil, "", fmt.Errorf("arm: %w: %s: %w", apiclient.ErrNoCredential, source, err)
 	}
@@ -126,7 +124,7 @@ func certificateCredential(cfg Config, opts azcore.ClientOptions, noDiscovery bo
 // content.
 func readSecret(path string) (string, error) {
 	source := fmt.Sprintf("client secret file %q", path)
-	b, err := readBounded(path)
+	b, err := boundedfile.Read(path, maxCredentialFileBytes)
 	if err != nil {
 		return "", fmt.Errorf("arm: %w: %s: %w", apiclient.ErrNoCredential, source, err)
 	}
@@ -138,32 +136,6 @@ func readSecret(path string) (string, error) {
 		return "", fmt.Errorf("arm: %w: %s holds more than one line", apiclient.ErrNoCredential, source)
 	}
 	return secret, nil
-}
-
-// readBounded reads at most maxCredentialFileBytes of a file. Its errors
-// carry the cause without repeating the path.
-func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, unwrapPath(err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxCredentialFileBytes+1))
-	if err != nil {
-		return nil, unwrapPath(err)
-	}
-	if len(b) > maxCredentialFileBytes {
-		return nil, fmt.Errorf("larger than %d bytes: not a credential", maxCredentialFileBytes)
-	}
-	return b, nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // tokenSource hands out a cached bearer token for the management scope.
