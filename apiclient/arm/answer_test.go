@@ -82,7 +82,7 @@ func TestTokenRequestsCarryTheChallengeClaims(t *testing.T) {
 			writeJSON(w, http.StatusUnauthorized, `{"error":{"code":"InvalidAuthenticationToken","message":"The access token has been revoked."}}`)
 			return
 		}
-		writeJSON(w, http.StatusOK, `{"properties":{}}`)
+		writeJSON(w, http.StatusOK, `{"properties":{"endingBalance":1}}`)
 	})
 	env := newTestEnv(t, f)
 	if _, err := env.c.BalanceSummary(context.Background(), ""); err != nil {

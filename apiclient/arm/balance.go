@@ -2,6 +2,7 @@ package arm
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -28,7 +29,9 @@ type balancePropertiesJSON struct {
 
 // BalanceSummary reads the balances of period (yyyyMM), or of the current
 // period when period is "". A 404, a 204 or a resource without properties
-// is "no data": nil and a nil error.
+// is "no data": nil and a nil error. Properties without any of the figures
+// are an error wrapping apiclient.ErrBadResponse: read as zeros, they would
+// say the credit is used up.
 func (c *Client) BalanceSummary(ctx context.Context, period string) (*apiclient.BalanceSummary, error) {
 	path := c.accountScope()
 	if period != "" {
@@ -64,6 +67,9 @@ func decodeBalance(payload []byte, period string) (*apiclient.BalanceSummary, er
 	p := j.Properties
 	if p == nil {
 		return nil, nil
+	}
+	if !p.Any() {
+		return nil, fmt.Errorf("%w: balance summary has no figures (none of beginningBalance, endingBalance, utilized, ...)", apiclient.ErrBadResponse)
 	}
 	if period == "" {
 		period = periodInID(string(j.ID))

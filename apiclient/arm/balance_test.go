@@ -110,3 +110,40 @@ func TestPeriodInID(t *testing.T) {
 		}
 	}
 }
+
+// Balances whose properties set none of the figures (an empty object, only
+// the currency, nulls) are refused rather than exported as a used-up
+// credit; a 404 and a 204 stay "no data".
+func TestBalanceSummaryWithoutFiguresIsRefused(t *testing.T) {
+	f := newFakeARM(t)
+	periods := map[string]func(w http.ResponseWriter){
+		"202401": func(w http.ResponseWriter) { writeJSON(w, http.StatusOK, `{"id":"x","properties":{}}`) },
+		"202402": func(w http.ResponseWriter) {
+			writeJSON(w, http.StatusOK, `{"id":"x","properties":{"currency":"USD","billingFrequency":"Month","priceHidden":false}}`)
+		},
+		"202403": func(w http.ResponseWriter) {
+			writeJSON(w, http.StatusOK, `{"properties":{"currency":"USD","beginningBalance":null,"endingBalance":null,"utilized":""}}`)
+		},
+		"202404": func(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) },
+		"202405": func(w http.ResponseWriter) {
+			writeJSON(w, http.StatusNotFound, `{"error":{"code":"NotFound","message":"no balances"}}`)
+		},
+	}
+	for p, answer := range periods {
+		f.handle("GET "+accountPath+"/providers/Microsoft.Billing/billingPeriods/"+p+"/providers/Microsoft.Consumption/balances",
+			func(w http.ResponseWriter, _ *http.Request) { answer(w) })
+	}
+	env := newTestEnv(t, f)
+	for _, p := range []string{"202401", "202402", "202403"} {
+		got, err := env.c.BalanceSummary(context.Background(), p)
+		if !errors.Is(err, apiclient.ErrBadResponse) || !strings.Contains(err.Error(), "no figures") {
+			t.Errorf("%s: %+v, %v; want ErrBadResponse: no figures", p, got, err)
+		}
+	}
+	for _, p := range []string{"202404", "202405"} {
+		got, err := env.c.BalanceSummary(context.Background(), p)
+		if got != nil || err != nil {
+			t.Errorf("%s: %+v, %v; want no data (nil, nil)", p, got, err)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func TestQuotaHeadersObserved(t *testing.T) {
 		w.Header().Set("x-ms-ratelimit-remaining-microsoft.costmanagement-clienttype-requests", "12")
 		w.Header().Set("x-ms-ratelimit-remaining-microsoft.costmanagement-tenant-requests", "Bad Name:1,Quota:-2,Other:x")
 		w.Header().Set("x-ms-ratelimit-remaining-subscription-reads", "11999")
-		writeJSON(w, http.StatusOK, `{"properties":{}}`)
+		writeJSON(w, http.StatusOK, `{"properties":{"endingBalance":1}}`)
 	})
 	env := newTestEnv(t, f)
 	if _, err := env.c.BalanceSummary(context.Background(), ""); err != nil {
@@ -96,7 +96,7 @@ func TestThrottledAnswerReportsItsQuota(t *testing.T) {
 	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1) == 1 {
 			w.Header().Set("x-ms-ratelimit-remaining-microsoft.costmanagement-entity-requests", "DefaultQuota:5")
-			writeJSON(w, http.StatusOK, `{"properties":{}}`)
+			writeJSON(w, http.StatusOK, `{"properties":{"endingBalance":1}}`)
 			return
 		}
 		w.Header().Set("x-ms-ratelimit-remaining-microsoft.costmanagement-entity-requests", "DefaultQuota:0")
@@ -138,7 +138,7 @@ func TestQuotaNamesBounded(t *testing.T) {
 
 func TestPacingPerScope(t *testing.T) {
 	f := newFakeARM(t)
-	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `{"properties":{}}`) })
+	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `{"properties":{"endingBalance":1}}`) })
 	f.handle("GET "+accountPath+"/departments/7"+budgetsPath, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, `{"value":[]}`)
 	})
@@ -199,7 +199,7 @@ func TestUnauthorizedTokenIsRenewed(t *testing.T) {
 			writeJSON(w, http.StatusUnauthorized, `{"error":{"code":"ExpiredAuthenticationToken","message":"The access token expiry has passed."}}`)
 			return
 		}
-		writeJSON(w, http.StatusOK, `{"properties":{}}`)
+		writeJSON(w, http.StatusOK, `{"properties":{"endingBalance":1}}`)
 	})
 	cred := &countingCredential{}
 	env := newTestEnv(t, f, func(c *Config) { c.Credential = cred })
