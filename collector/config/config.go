@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/internal/boundedfile"
 )
 
 // Source names.
@@ -228,11 +228,17 @@ func (e *Enrollment) Method() apiclient.UsageMethod {
 	return apiclient.UsageAuto
 }
 
-// Load reads, decodes and validates the file at path.
+// maxConfigBytes bounds the config file read: a real one is a few KiB,
+// and --config.file=/dev/zero or a runaway generated file must fail, not
+// fill memory.
+const maxConfigBytes = 4 << 20
+
+// Load reads, decodes and validates the file at path, which must be a
+// regular file (or a link to one) of at most 4 MiB.
 func Load(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	b, err := boundedfile.Read(path, maxConfigBytes)
 	if err != nil {
-		return nil, fmt.Errorf("reading config file: %w", err)
+		return nil, fmt.Errorf("reading config file %s: %w", path, err)
 	}
 	c, err := Parse(b)
 	if err != nil {
@@ -253,10 +259,28 @@ func Parse(b []byte) (*Config, error) {
 		}
 		return nil, fmt.Errorf("decoding YAML: %w", err)
 	}
+	if err := noSecondDocument(dec); err != nil {
+		return nil, err
+	}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// noSecondDocument refuses YAML after the first document: it would be
+// ignored, so that a file cut and pasted together, or ending in garbage,
+// would pass --config.check.
+func noSecondDocument(dec *yaml.Decoder) error {
+	var next yaml.Node
+	err := dec.Decode(&next)
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return fmt.Errorf("the config file must hold one YAML document; after the first: %w", err)
+	}
+	return fmt.Errorf("the config file must hold one YAML document; a second one starts at line %d", next.Line)
 }
 
 // New validates a configuration built in code (from flags) and fills in its

@@ -1,11 +1,14 @@
 package config
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestParseValid(t *testing.T) {
@@ -182,5 +185,86 @@ func TestEABaseURLOverHTTPOnlyToLoopback(t *testing.T) {
 		if err != nil && !strings.Contains(err.Error(), "in the clear") {
 			t.Errorf("base_url %s: error %q does not say why", tt.url, err)
 		}
+	}
+}
+
+// TestParseRefusesSecondDocument: Parse decoded the first YAML document and
+// ignored the rest, so a good document followed by garbage passed
+// --config.check.
+func TestParseRefusesSecondDocument(t *testing.T) {
+	const good = "enrollments: [{enrollment: \"1\"}]\n"
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"garbage after", good + "---\n]]{{ not yaml\n", "the config file must hold one YAML document; after the first: yaml: line 2: did not find expected node content"},
+		{"a second configuration", good + "---\n" + good, "the config file must hold one YAML document; a second one starts at line 2"},
+		{"an empty second document", good + "---\n", "the config file must hold one YAML document; a second one starts at line 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml))
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("err %v, want %q", err, tc.want)
+			}
+		})
+	}
+	for _, ok := range []string{"---\n" + good, good + "...\n", good + "# the end\n"} {
+		if _, err := Parse([]byte(ok)); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}
+
+// TestLoadRefusesWhatIsNotARegularFile: --config.file=/dev/zero was read
+// until memory ran out, and a named pipe held start-up in open(2).
+func TestLoadRefusesWhatIsNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.yml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]string{fifo: "not a regular file (a named pipe)", dir: "not a regular file (a directory)"}
+	if info, err := os.Stat("/dev/zero"); err == nil && info.Mode()&fs.ModeCharDevice != 0 {
+		cases["/dev/zero"] = "not a regular file (a device)"
+	}
+	for path, cause := range cases {
+		done := make(chan error, 1)
+		go func() {
+			_, err := Load(path)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if want := "reading config file " + path + ": " + cause; err == nil || err.Error() != want {
+				t.Errorf("err %v, want %s", err, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Load(%s) is still reading", path)
+		}
+	}
+}
+
+func TestLoadTooLargeSaysTheBound(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.yml")
+	pad := "#" + strings.Repeat("x", maxConfigBytes) + "\n"
+	if err := os.WriteFile(p, []byte("enrollments: [{enrollment: \"1\"}]\n"+pad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p)
+	if want := "reading config file " + p + ": larger than 4 MiB"; err == nil || err.Error() != want {
+		t.Errorf("err %v, want %s", err, want)
+	}
+}
+
+// TestLoadThroughSymlink: Kubernetes mounts a ConfigMap's keys as links to
+// regular files.
+func TestLoadThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "..data-config.yml"), filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(target, []byte("enrollments: [{enrollment: \"1\"}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Load(link); err != nil || c.Enrollments[0].Enrollment != "1" {
+		t.Fatalf("Load through a link: %v", err)
 	}
 }
