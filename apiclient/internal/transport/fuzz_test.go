@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/redact"
 )
 
 // fuzzURL is the request URL a fuzzed error answer may echo; its skiptoken
@@ -26,7 +28,7 @@ func keyPieces(secret string, pieceLen int) map[string]bool {
 // FuzzAPIMessage: whatever an error body holds, and however it echoes the
 // key (whole, in part, or cut up by spaces and control characters), the
 // message kept for errors and logs is one line of valid UTF-8, bounded, and
-// holds no piece of the key of minSecretPiece characters or more.
+// holds no piece of the key of redact.MinPiece characters or more.
 func FuzzAPIMessage(f *testing.F) {
 	for _, seed := range []struct {
 		prefix, suffix, contentType string
@@ -41,7 +43,7 @@ func FuzzAPIMessage(f *testing.F) {
 	} {
 		f.Add(seed.prefix, seed.suffix, seed.contentType, seed.from, seed.to, uint8(0))
 	}
-	pieces := keyPieces(testKey, minSecretPiece)
+	pieces := keyPieces(testKey, redact.MinPiece)
 	f.Fuzz(func(t *testing.T, prefix, suffix, contentType string, from, to uint16, cut uint8) {
 		a, b := min(int(from), len(testKey)), min(int(to), len(testKey))
 		echo := testKey[min(a, b):max(a, b)]
@@ -59,8 +61,8 @@ func FuzzAPIMessage(f *testing.F) {
 		if strings.IndexFunc(msg, func(r rune) bool { return unicode.IsControl(r) || r == '\n' }) >= 0 {
 			t.Fatalf("message %q has a control character", msg)
 		}
-		for i := 0; i+minSecretPiece <= len(msg); i++ {
-			if pieces[msg[i:i+minSecretPiece]] {
+		for i := 0; i+redact.MinPiece <= len(msg); i++ {
+			if pieces[msg[i:i+redact.MinPiece]] {
 				t.Fatalf("message %q holds a piece of the key", msg)
 			}
 		}
@@ -99,7 +101,7 @@ func TestPartialKeyRedacted(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{"x " + testKey[10:40] + " y", "x [redacted] y"},
 		{testKey[:half] + "\n" + testKey[half:], "[redacted] [redacted]"},
-		{testKey[:minSecretPiece-1] + " and more", testKey[:minSecretPiece-1] + " and more"},
+		{testKey[:redact.MinPiece-1] + " and more", testKey[:redact.MinPiece-1] + " and more"},
 		{testKey[5:30] + testKey[40:60], "[redacted]"},
 		{"a" + testKey + "b" + testKey[20:50], "a[redacted]b[redacted]"},
 	} {

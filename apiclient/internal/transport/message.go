@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/redact"
 )
 
 // maxMessageRunes bounds the API message kept in a StatusError.
@@ -65,13 +67,12 @@ func jsonMessage(body []byte) string {
 // sanitize makes s safe to put in an error or a log line.
 func sanitize(s, secret, rawURL string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = redact(s, secret)
 	if u, err := url.Parse(rawURL); err == nil {
-		s = redact(s, rawURL)
-		s = redact(s, u.RawQuery)
-		s = redact(s, u.Query().Encode())
+		s = redactWhole(s, rawURL)
+		s = redactWhole(s, u.RawQuery)
+		s = redactWhole(s, u.Query().Encode())
 	}
-	s = redactPieces(s, secret)
+	s = redact.Secret(s, secret)
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.IsSpace(r) {
 			return ' '
@@ -85,47 +86,11 @@ func sanitize(s, secret, rawURL string) string {
 	return s
 }
 
-// minSecretPiece is the shortest run of a secret's characters that is
-// redacted where it appears without the rest: a server or proxy that echoes
-// part of the key (a header cut short, a key split across lines) must not
-// put that part in an error or a log.
-const minSecretPiece = 16
-
-// redactPieces replaces each stretch of s made of runs of at least
-// minSecretPiece characters of secret.
-func redactPieces(s, secret string) string {
-	if len(secret) < minSecretPiece || len(s) < minSecretPiece {
+// redactWhole removes a part of the request URL from s. Short values are
+// left alone: they would match by chance and are no secret.
+func redactWhole(s, part string) string {
+	if len(part) < 8 {
 		return s
 	}
-	pieces := make(map[string]struct{}, len(secret))
-	for i := 0; i+minSecretPiece <= len(secret); i++ {
-		pieces[secret[i:i+minSecretPiece]] = struct{}{}
-	}
-	var b strings.Builder
-	done, covered := 0, 0 // s[:done] is written; s[:covered] is a secret run
-	for i := 0; i+minSecretPiece <= len(s); i++ {
-		if _, ok := pieces[s[i:i+minSecretPiece]]; !ok {
-			continue
-		}
-		if i > covered || covered == 0 {
-			b.WriteString(s[done:i])
-			b.WriteString("[redacted]")
-		}
-		covered = i + minSecretPiece
-		done = covered
-	}
-	if done == 0 {
-		return s
-	}
-	b.WriteString(s[done:])
-	return b.String()
-}
-
-// redact removes secret from s. Short values are left alone: they would
-// match by chance and are no secret.
-func redact(s, secret string) string {
-	if len(secret) < 8 {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[redacted]")
+	return strings.ReplaceAll(s, part, redact.Placeholder)
 }
