@@ -13,6 +13,7 @@ import (
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/flex"
+	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient/internal/redact"
 )
 
 // maxMessageRunes bounds a message taken from another library or server.
@@ -60,12 +61,12 @@ func firstLine(s string) string {
 }
 
 // shorten makes s fit for an error: one line, no control characters, the
-// secret redacted, at most maxMessageRunes.
+// secret redacted, at most maxMessageRunes. The secret goes whole, in
+// pieces and URL-escaped: Entra ID or a proxy may echo part of it, or the
+// token request's form body that carries it escaped.
 func shorten(s, secret string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(secret) >= 4 {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-	}
+	s = redact.Secret(s, secret)
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
 	if utf8.RuneCountInString(s) > maxMessageRunes {
 		s = string([]rune(s)[:maxMessageRunes]) + "…"
