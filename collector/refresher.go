@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,7 +54,8 @@ type snapshot struct {
 }
 
 // refresher refreshes one enrollment's datasets in the background and
-// publishes a new snapshot after each refresh.
+// publishes a new snapshot after each refresh (and one before its budgets,
+// which wait for other datasets: see refresh).
 type refresher struct {
 	src      apiclient.Source
 	logger   log.Logger
@@ -121,9 +123,12 @@ type fetched struct {
 	store   func(*results) // stores the new data; nil on failure
 }
 
-// refresh fetches every enabled dataset concurrently, keeps the last good
-// data of those that fail, and publishes a new snapshot. A refresh that finds
-// another still running does nothing.
+// refresh fetches every enabled dataset, concurrently but for those that run
+// after others (see runsAfter), keeps the last good data of those that fail,
+// and publishes a new snapshot as soon as every dataset still running waits
+// for others, then again when those end: the data of the others is not held
+// back for the budgets. A refresh that finds another still running does
+// nothing.
 func (r *refresher) refresh(ctx context.Context) {
 	if !r.running.CompareAndSwap(false, true) {
 		level.Warn(r.logger).Log("msg", "previous refresh still running; skipping this one")
@@ -138,28 +143,87 @@ func (r *refresher) refresh(ctx context.Context) {
 	r.mu.Lock()
 	p.last, p.cfg = r.res, r.cfg
 	r.mu.Unlock()
-	var wg sync.WaitGroup
-	out := make(chan fetched, len(config.AllDatasets))
+	pending := map[string]bool{}
 	for _, ds := range config.AllDatasets {
-		if !p.cfg.Enabled(ds) {
-			continue
+		if p.cfg.Enabled(ds) {
+			pending[ds] = true
 		}
+	}
+	var batch []fetched
+	for f := range r.fetchAll(ctx, &p, slices.Sorted(maps.Keys(pending))) {
+		delete(pending, f.dataset)
+		batch = append(batch, f)
+		if onlyWaitingLeft(pending) {
+			r.store(ctx, batch)
+			batch = nil
+		}
+	}
+}
+
+// runsAfter names the datasets whose refresh must end before dataset's
+// starts, when they are enabled. The arm source lists the budgets of the
+// departments that its cost reports have named: run before the usage and
+// marketplace reads of the first refresh, the budgets would miss every
+// department budget until the second.
+func runsAfter(dataset string) []string {
+	if dataset == config.DatasetBudgets {
+		return []string{config.DatasetUsageDetails, config.DatasetMarketplaceCharges}
+	}
+	return nil
+}
+
+// onlyWaitingLeft reports whether every dataset of pending runs after
+// others (true when pending is empty).
+func onlyWaitingLeft(pending map[string]bool) bool {
+	for ds := range pending {
+		if len(runsAfter(ds)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// fetchAll starts the refresh of each of datasets, after those it runs
+// after, and returns their outcomes as they end; the channel is closed once
+// every one has.
+func (r *refresher) fetchAll(ctx context.Context, p *pass, datasets []string) <-chan fetched {
+	done := make(map[string]chan struct{}, len(datasets))
+	for _, ds := range datasets {
+		done[ds] = make(chan struct{})
+	}
+	out := make(chan fetched, len(datasets))
+	var wg sync.WaitGroup
+	for _, ds := range datasets {
 		wg.Go(func() {
+			defer close(done[ds])
+			for _, before := range runsAfter(ds) {
+				if ch, ok := done[before]; ok {
+					<-ch
+				}
+			}
 			start := time.Now()
-			store, err := r.fetch(ctx, &p, ds)
+			store, err := r.fetch(ctx, p, ds)
 			out <- fetched{dataset: ds, err: err, dur: time.Since(start), store: store}
 		})
 	}
-	wg.Wait()
-	close(out)
-	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) {
-		return // shutting down or replaced: nothing to publish
-	}
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	return out
+}
 
+// store keeps the data of the datasets of batch that refreshed, records
+// every one's status and publishes a new snapshot, unless the refresh was
+// cancelled (shutting down or replaced): then it keeps nothing.
+func (r *refresher) store(ctx context.Context, batch []fetched) {
+	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
-	for f := range out {
+	for _, f := range batch {
 		st := r.status[f.dataset]
 		st.attempted, st.duration, st.success = true, f.dur, f.err == nil
 		if f.err != nil {

@@ -35,7 +35,9 @@ func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 // token go nowhere but that host and the management endpoint.
 func TestAuthorityFromTheEnvironmentWithoutANamedCloud(t *testing.T) {
 	f := newFakeARM(t)
-	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `{"properties":{"endingBalance":1}}`) })
+	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, `{"properties":{"endingBalance":1}}`)
+	})
 	t.Setenv("AZURE_TENANT_ID", testTenant)
 	t.Setenv("AZURE_CLIENT_ID", testClient)
 	t.Setenv("AZURE_CLIENT_SECRET", testSecret)

@@ -138,7 +138,9 @@ func TestQuotaNamesBounded(t *testing.T) {
 
 func TestPacingPerScope(t *testing.T) {
 	f := newFakeARM(t)
-	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `{"properties":{"endingBalance":1}}`) })
+	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, `{"properties":{"endingBalance":1}}`)
+	})
 	f.handle("GET "+accountPath+"/departments/7"+budgetsPath, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, `{"value":[]}`)
 	})
