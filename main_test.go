@@ -307,6 +307,10 @@ func TestStartupErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	noKey := []string{"AZURE_EA_API_KEY="}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -317,6 +321,8 @@ func TestStartupErrors(t *testing.T) {
 		{"no enrollment", nil, "no enrollment: set --ea.enrollment"},
 		{"missing key file", []string{"--ea.enrollment=1", "--ea.api-key-file=" + filepath.Join(dir, "nope")}, "nope"},
 		{"empty key file", []string{"--ea.enrollment=1", "--ea.api-key-file=" + empty}, "empty"},
+		{"key file is a named pipe", []string{"--ea.enrollment=1", "--ea.api-key-file=" + fifo}, "not a regular file"},
+		{"config file is a named pipe", []string{"--config.file=" + fifo}, "not a regular file"},
 		{"no key at all", []string{"--ea.enrollment=1"}, "AZURE_EA_API_KEY"},
 		{"bad config", []string{"--config.file=" + badCfg}, `dimensions[0]: unknown dimension \"colour\"`},
 		{"bad dimension flag", []string{"--ea.enrollment=1", "--usage.dimensions=colour"}, `--usage.dimensions[0]: unknown dimension \"colour\"`},
