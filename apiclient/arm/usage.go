@@ -198,23 +198,10 @@ func (c *Client) streamReport(ctx context.Context, r reportRange, rep *costRepor
 		}
 		// Only a blob read to its end counts: one that fails fails the
 		// read, and the next read starts its count afresh.
-		countSkipped(skipped, dec)
+		dec.AddSkipped(skipped)
 	}
 	c.depts.merge(seen)
 	return nil
-}
-
-// countSkipped adds the rows that dec's last CSV call could not use whole
-// to dst, when set, keeping the first reason.
-func countSkipped(dst *apiclient.UsageSkipped, dec *usagedec.Decoder) {
-	n := dec.Skipped()
-	if dst == nil || n == 0 {
-		return
-	}
-	if dst.Rows == 0 {
-		dst.Reason = dec.SkipReason()
-	}
-	dst.Rows += n
 }
 
 // streamBlob downloads one blob, without credentials, and decodes it. Each

@@ -82,7 +82,7 @@ func streamCSV(endpoint string, s *transport.Stream, dec *usagedec.Decoder, r us
 	case err != nil:
 		return fmt.Errorf("%s: %w", endpoint, err)
 	}
-	countSkipped(skipped, dec)
+	dec.AddSkipped(skipped)
 	return nil
 }
 

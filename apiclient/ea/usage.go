@@ -220,7 +220,7 @@ func (p *pager) run(ctx context.Context, r usageRange, ifNoneMatch string) (stri
 func (p *pager) page(ctx context.Context, req transport.Request, r usageRange) (int, error) {
 	n, err := p.readPage(ctx, req, r)
 	if err == nil {
-		countSkipped(p.skipped, p.dec)
+		p.dec.AddSkipped(p.skipped)
 	}
 	return n, err
 }
@@ -234,19 +234,6 @@ func (p *pager) readPage(ctx context.Context, req transport.Request, r usageRang
 		return 0, err
 	}
 	return len(p.rows), p.deliver(p.rows, r)
-}
-
-// countSkipped adds the rows that dec's last call skipped to dst, when
-// set, keeping the first reason.
-func countSkipped(dst *apiclient.UsageSkipped, dec *usagedec.Decoder) {
-	n := dec.Skipped()
-	if dst == nil || n == 0 {
-		return
-	}
-	if dst.Rows == 0 {
-		dst.Reason = dec.SkipReason()
-	}
-	dst.Rows += n
 }
 
 // fetch reads and decodes one page into p.rows, p.link and p.header; the

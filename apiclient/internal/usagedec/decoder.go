@@ -48,6 +48,20 @@ func (d *Decoder) SkipReason() string {
 	return d.impl.skipReason
 }
 
+// AddSkipped adds the rows that the last call skipped to dst, when set,
+// keeping the first reason: a usage read counts them over its pages or
+// files.
+func (d *Decoder) AddSkipped(dst *apiclient.UsageSkipped) {
+	n := d.Skipped()
+	if dst == nil || n == 0 {
+		return
+	}
+	if dst.Rows == 0 {
+		dst.Reason = d.SkipReason()
+	}
+	dst.Rows += n
+}
+
 // OutOfRange returns the number of rows the last CSV call dropped for being
 // dated outside [from, to].
 func (d *Decoder) OutOfRange() int { return d.impl.outOfRange }
