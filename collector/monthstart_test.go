@@ -117,3 +117,37 @@ func TestDailyCostAtMonthStartAgainstFake(t *testing.T) {
 		t.Errorf("%d forecasts for a period without a day of data", n)
 	}
 }
+
+// The current balance runs out at the rate of the latest days with data:
+// in the first days of a month, those of the previous period. With the
+// same data and balance, the exhaustion time at 1 December (labelled with
+// December) is the one computed on 20 November.
+func TestCreditExhaustionAtMonthStartUsesTheLatestDays(t *testing.T) {
+	src := testSource() // usage up to 2026-11-19
+	src.balances = map[string]*apiclient.BalanceSummary{
+		"202611": {BillingPeriod: "202611", Currency: "EUR", EndingBalance: 5000},
+		"202612": {BillingPeriod: "202612", Currency: "EUR", EndingBalance: 5000},
+	}
+	now := time.Date(2026, 11, 20, 6, 0, 0, 0, time.UTC)
+	cfg := mustConfig(t, config.Enrollment{Enrollment: "100"})
+	l := newLayout(cfg)
+	r := newRefresher(cfg.Enrollments[0], l, newDescs(l), src, log.NewNopLogger(), func() time.Time { return now }, time.Hour)
+	r.refresh(context.Background())
+	c := snapCollector{r}
+	inNovember, ok := gaugeValue(t, c, "azure_ea_credit_exhaustion_timestamp_seconds", map[string]string{"billing_period": "202611"})
+	if !ok {
+		t.Fatal("no credit exhaustion time on 20 November")
+	}
+	now = time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
+	r.refresh(context.Background())
+	atMonthStart, ok := gaugeValue(t, c, "azure_ea_credit_exhaustion_timestamp_seconds", map[string]string{"billing_period": "202612"})
+	if !ok {
+		t.Fatal("no credit exhaustion time on 1 December, before December has a day of usage")
+	}
+	if atMonthStart != inNovember {
+		t.Errorf("exhaustion at 1 December %v, want %v as on 20 November", atMonthStart, inNovember)
+	}
+	if n := testutil.CollectAndCount(c, "azure_ea_credit_exhaustion_timestamp_seconds"); n != 1 {
+		t.Errorf("%d exhaustion series, want 1 (the current period's)", n)
+	}
+}

@@ -109,6 +109,11 @@ func (b *builder) usage() {
 		}
 		b.currentPeriod(a, pa, perDay, totals)
 	}
+	// Until the current period has a day of data, its balance still runs
+	// out at the rate of the latest days with data, the previous period's.
+	if first, _, ok := periodBounds(latestPeriod); ok && hasLatest && latestPeriod != b.cur {
+		b.exhaustion(a.periods[latestPeriod], first, latest)
+	}
 }
 
 // periodSeries emits the usage series of one period: those of the last
@@ -243,7 +248,9 @@ func (b *builder) currentPeriod(a *usageAgg, pa *periodAgg, perDay map[int32]map
 }
 
 // exhaustion emits when the current period's ending balance runs out at the
-// average daily credit-eligible cost of the last days with data.
+// average daily credit-eligible cost of the last days with data, those of
+// pa, the period of latest (the previous one in the first days of a
+// month).
 func (b *builder) exhaustion(pa *periodAgg, first, latest int32) {
 	bal := b.res.balances[b.cur]
 	if bal == nil || bal.EndingBalance <= 0 {
