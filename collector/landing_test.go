@@ -1,12 +1,14 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,11 +33,32 @@ func landingRow(t *testing.T, h http.Handler, dataset string) string {
 	return row
 }
 
+// lockedBuffer collects log lines from concurrent refreshes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// The landing page and the log line of a failed refresh say whether there
+// is last good data to serve.
 func TestLandingPageSaysWhetherAFailedDatasetHasData(t *testing.T) {
 	src := testSource()
 	src.setFail(config.DatasetBalanceSummary, errors.New("HTTP 503"))
+	logs := &lockedBuffer{}
 	e := New(context.Background(), Options{
-		Interval: time.Hour, Registerer: prometheus.NewRegistry(), Now: fixedNow,
+		Interval: time.Hour, Registerer: prometheus.NewRegistry(), Now: fixedNow, Logger: log.NewLogfmtLogger(logs),
 		NewSource: func(config.Enrollment, apiclient.Observer, log.Logger) (apiclient.Source, error) { return src, nil },
 	})
 	t.Cleanup(e.Stop)
@@ -46,6 +69,9 @@ func TestLandingPageSaysWhetherAFailedDatasetHasData(t *testing.T) {
 	h := LandingPage(e, LandingOptions{Name: "test", MetricsPath: "/metrics"})
 	if row := landingRow(t, h, config.DatasetBalanceSummary); !strings.Contains(row, "failed, no data yet") || !strings.Contains(row, "never") {
 		t.Errorf("a dataset that never succeeded reads %q", row)
+	}
+	if l := logs.String(); !strings.Contains(l, `msg="refresh failed; no data yet" dataset=balance_summary`) || strings.Contains(l, "serving the last good data") {
+		t.Errorf("a first refresh that failed logs:\n%s", l)
 	}
 
 	src.setFail(config.DatasetBalanceSummary, nil)
@@ -58,5 +84,8 @@ func TestLandingPageSaysWhetherAFailedDatasetHasData(t *testing.T) {
 	(*e.current.Load())[0].refresh(context.Background())
 	if row := landingRow(t, h, config.DatasetBalanceSummary); !strings.Contains(row, "failed, serving last good data") {
 		t.Errorf("a failure after a success reads %q", row)
+	}
+	if l := logs.String(); !strings.Contains(l, `msg="refresh failed; serving the last good data" dataset=balance_summary`) {
+		t.Errorf("a failure after a success logs:\n%s", l)
 	}
 }

@@ -227,7 +227,11 @@ func (r *refresher) store(ctx context.Context, batch []fetched) {
 		st := r.status[f.dataset]
 		st.attempted, st.duration, st.success = true, f.dur, f.err == nil
 		if f.err != nil {
-			level.Error(r.logger).Log("msg", "refresh failed; serving the last good data", "dataset", f.dataset, "err", f.err)
+			msg := "refresh failed; serving the last good data"
+			if st.lastSuccess.IsZero() {
+				msg = "refresh failed; no data yet"
+			}
+			level.Error(r.logger).Log("msg", msg, "dataset", f.dataset, "err", f.err)
 		} else {
 			f.store(&r.res)
 			st.lastSuccess = now

@@ -12,6 +12,7 @@ import (
 const (
 	msgRefreshed      = "refreshed"
 	msgRefreshFailed  = "refresh failed; serving the last good data"
+	msgFirstFailed    = "refresh failed; no data yet"
 	msgRefreshSkipped = "previous refresh still running; skipping this one"
 	msgAPIRequest     = "API request"
 	keyRejected       = "API key rejected"
@@ -88,7 +89,7 @@ func (l *logScanner) line(s string) {
 		c.unstructured++
 	case rec.Msg == msgRefreshed:
 		c.refreshOK[rec.Dataset]++
-	case rec.Msg == msgRefreshFailed:
+	case rec.Msg == msgRefreshFailed || rec.Msg == msgFirstFailed:
 		c.refreshFailed[rec.Dataset]++
 		c.causes[cause(rec.Err)]++
 		if strings.Contains(rec.Err, keyRejected) {
