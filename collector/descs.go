@@ -110,7 +110,7 @@ func newDescs(l *layout) *descs {
 	d.up = prometheus.NewDesc(name("up"),
 		"1 when the last refresh of every enabled dataset succeeded, else 0.", []string{lEnrollment}, nil)
 	d.refreshSuccess = prometheus.NewDesc(name("refresh_success"),
-		"1 when the last background refresh of the dataset succeeded, else 0 (its last good data is still served).", []string{lEnrollment, lDataset}, nil)
+		"1 when the last background refresh of the dataset succeeded, else 0 (its last good data, if any, is still served).", []string{lEnrollment, lDataset}, nil)
 	d.refreshDuration = prometheus.NewDesc(name("refresh_duration_seconds"),
 		"Duration of the last background refresh of the dataset.", []string{lEnrollment, lDataset}, nil)
 	d.refreshLastGood = prometheus.NewDesc(name("refresh_last_success_timestamp_seconds"),
