@@ -78,10 +78,13 @@ func buildCredential(cfg Config, opts azcore.ClientOptions, noDiscovery bool) (a
 	case !explicit:
 		cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
 			ClientOptions: opts, DisableInstanceDiscovery: noDiscovery, TenantID: cfg.TenantID})
+		// The chain's environment credential sends AZURE_CLIENT_SECRET:
+		// keep it out of messages as an explicit secret is.
+		secret := cfg.getenv("AZURE_CLIENT_SECRET")
 		if err != nil {
-			return nil, "", fmt.Errorf("arm: %w: default Azure credential: %s", apiclient.ErrNoCredential, shorten(err.Error(), ""))
+			return nil, "", fmt.Errorf("arm: %w: default Azure credential: %s", apiclient.ErrNoCredential, shorten(err.Error(), secret))
 		}
-		return cred, "", nil
+		return cred, secret, nil
 	case cfg.TenantID == "" || cfg.ClientID == "":
 		return nil, "", errors.New("arm: a client secret or certificate file needs TenantID and ClientID")
 	case cfg.ClientSecretFile != "" && cfg.ClientCertificateFile != "":

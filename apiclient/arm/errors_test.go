@@ -77,6 +77,31 @@ func TestTokenErrorRedactsEchoedSecret(t *testing.T) {
 	}
 }
 
+// TestDefaultChainRedactsTheEnvironmentSecret: the default chain's
+// environment credential sends AZURE_CLIENT_SECRET, which an echoing
+// authority must not get into errors or logs either.
+func TestDefaultChainRedactsTheEnvironmentSecret(t *testing.T) {
+	authority := newEchoingAuthority(t, func(w http.ResponseWriter, body string) {
+		writeJSON(w, http.StatusUnauthorized, `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided: `+body+`"}`)
+	})
+	f := newFakeARM(t)
+	t.Setenv("AZURE_TENANT_ID", testTenant)
+	t.Setenv("AZURE_CLIENT_ID", testClient)
+	t.Setenv("AZURE_CLIENT_SECRET", escapingSecret)
+	t.Setenv("AZURE_TOKEN_CREDENTIALS", "EnvironmentCredential")
+	env := newTestEnv(t, f, func(c *Config) {
+		c.TenantID, c.ClientID, c.ClientSecretFile = "", "", ""
+		c.AuthorityHost = authority.URL
+		c.HTTPClient, c.getenv = trustingBoth(f, authority), nil
+	})
+	_, err := env.c.BalanceSummary(context.Background(), "")
+	if err == nil || !strings.Contains(err.Error(), redact.Placeholder) {
+		t.Fatalf("err %v, want the token endpoint's refusal with the echo redacted", err)
+	}
+	checkNoSecretPiece(t, "the error", err.Error())
+	checkNoSecretPiece(t, "the log", env.logs.String())
+}
+
 // newEchoingAuthority serves Entra ID's metadata, and refuses every token
 // request with echo.
 func newEchoingAuthority(t *testing.T, echo func(w http.ResponseWriter, body string)) *httptest.Server {
