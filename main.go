@@ -134,13 +134,15 @@ func checkTelemetryPath(p string) error {
 }
 
 // checkListenAddresses refuses a --web.listen-address that is not
-// host:port, so that it is a usage error rather than a failed start.
+// host:port (or exporter-toolkit's vsock://:port), so that it is a usage
+// error rather than a failed start.
 func checkListenAddresses(fc *web.FlagConfig) error {
 	if fc.WebSystemdSocket != nil && *fc.WebSystemdSocket {
 		return nil
 	}
 	for _, addr := range *fc.WebListenAddresses {
-		_, port, err := net.SplitHostPort(addr)
+		hostPort := strings.TrimPrefix(addr, "vsock://")
+		_, port, err := net.SplitHostPort(hostPort)
 		if err == nil {
 			_, err = net.LookupPort("tcp", port)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/exporter-toolkit/web"
 
 	dto "github.com/prometheus/client_model/go"
 
@@ -414,5 +415,22 @@ func TestReloadKeepsRunningConfigOnError(t *testing.T) {
 			t.Fatal("SIGHUP with a good file did not reload")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestCheckListenAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		ok   bool
+	}{
+		{":9743", true}, {"127.0.0.1:9743", true}, {"[::1]:9743", true}, {"localhost:http", true},
+		{"vsock://:9799", true}, // exporter-toolkit listens on vsock
+		{"nonsense", false}, {":http-ish", false}, {"vsock://nonsense", false},
+	} {
+		addrs, systemd := []string{tc.addr}, false
+		err := checkListenAddresses(&web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: &systemd})
+		if (err == nil) != tc.ok {
+			t.Errorf("checkListenAddresses(%q) = %v, want ok %v", tc.addr, err, tc.ok)
+		}
 	}
 }
