@@ -28,7 +28,7 @@ type balancePropertiesJSON struct {
 }
 
 // BalanceSummary reads the balances of period (yyyyMM), or of the current
-// period when period is "". A 404, a 204 or a resource without properties
+// period when period is "". A 404 of the API's (not a proxy's HTML page), a 204 or a resource without properties
 // is "no data": nil and a nil error. Properties without any of the figures
 // are an error wrapping apiclient.ErrBadResponse: read as zeros, they would
 // say the credit is used up.
@@ -48,7 +48,7 @@ func (c *Client) BalanceSummary(ctx context.Context, period string) (*apiclient.
 			summary, err = decodeBalance(payload, period)
 			return err
 		})
-	if isStatus(err, http.StatusNotFound) {
+	if isNoData(err) {
 		return nil, nil
 	}
 	if err != nil {

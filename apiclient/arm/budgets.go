@@ -73,7 +73,7 @@ func (c *Client) Budgets(ctx context.Context) ([]apiclient.Budget, error) {
 			scope = id
 		}
 		more, err := c.listBudgets(ctx, c.accountScope()+"/departments/"+id, budgetScope{scopeDepartment, scope})
-		if isStatus(err, http.StatusNotFound) {
+		if isNoData(err) {
 			continue
 		}
 		if err != nil {

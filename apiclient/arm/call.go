@@ -176,3 +176,11 @@ func isStatus(err error, code int) bool {
 	var se *apiclient.StatusError
 	return errors.As(err, &se) && se.Code == code && se.Endpoint != apiclient.EndpointToken
 }
+
+// isNoData reports a management 404 with the API's own answer, which means
+// "no data". One with an HTML page comes from a proxy or gateway, which
+// knows nothing of the data: it is a failure, as in the EA client.
+func isNoData(err error) bool {
+	var se *apiclient.StatusError
+	return isStatus(err, http.StatusNotFound) && errors.As(err, &se) && !se.HTML
+}

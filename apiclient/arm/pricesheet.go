@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 
 	"github.com/go-kit/log/level"
@@ -23,7 +22,7 @@ const maxPriceFileBytes = 1 << 30
 // PriceSheet downloads the price sheet of period (yyyyMM), or of the
 // current calendar month when period is "": it asks for the download,
 // polls it, fetches the zip from its link without credentials, and streams
-// the rows of every CSV file in it. A 404 or a 204 is "no data".
+// the rows of every CSV file in it. A 404 of the API's (not a proxy's HTML page) or a 204 is "no data".
 func (c *Client) PriceSheet(ctx context.Context, period string, fn func(*apiclient.PriceSheetItem) error) error {
 	p, err := c.periodOrCurrent(period)
 	if err != nil {
@@ -71,7 +70,7 @@ func (c *Client) priceSheetLink(ctx context.Context, p string) (string, error) {
 	}
 	finished, err := c.run(ctx, op)
 	switch {
-	case isStatus(err, http.StatusNotFound):
+	case isNoData(err):
 		return "", nil
 	case err != nil:
 		return "", err
