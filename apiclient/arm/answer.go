@@ -65,52 +65,105 @@ const maxClaimsBytes = 16 << 10
 
 // claimsChallenge returns the claims of a continuous access evaluation
 // challenge, decoded (WWW-Authenticate: Bearer ..., error="insufficient_claims",
-// claims="<base64 JSON>"), or "" when h has none that can be read.
+// claims="<base64 JSON>"), or "" when h has none that can be read. Every
+// challenge of every value counts: Resource Manager sends several in one
+// value (PoP ..., Bearer ...).
 func claimsChallenge(h http.Header) string {
 	for _, v := range h.Values("WWW-Authenticate") {
-		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
-		if !strings.EqualFold(scheme, "Bearer") {
-			continue
-		}
-		params := authParams(rest)
-		encoded := params["claims"]
-		if !strings.EqualFold(params["error"], "insufficient_claims") || encoded == "" || len(encoded) > maxClaimsBytes {
-			continue
-		}
-		claims, err := base64.StdEncoding.DecodeString(encoded)
-		if err != nil {
-			claims, err = base64.RawStdEncoding.DecodeString(encoded)
-		}
-		if err == nil && json.Valid(claims) {
-			return string(claims)
+		for _, ch := range parseChallenges(v) {
+			if claims := bearerClaims(ch); claims != "" {
+				return claims
+			}
 		}
 	}
 	return ""
 }
 
-// authParams reads a challenge's parameters (key="value" or key=token,
-// separated by commas), with the keys in lower case.
-func authParams(s string) map[string]string {
-	params := map[string]string{}
+// bearerClaims returns the decoded claims of a Bearer insufficient_claims
+// challenge, or "".
+func bearerClaims(ch challenge) string {
+	encoded := ch.params["claims"]
+	if !strings.EqualFold(ch.scheme, "Bearer") || !strings.EqualFold(ch.params["error"], "insufficient_claims") ||
+		encoded == "" || len(encoded) > maxClaimsBytes {
+		return ""
+	}
+	claims, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		claims, err = base64.RawStdEncoding.DecodeString(encoded)
+	}
+	if err != nil || !json.Valid(claims) {
+		return ""
+	}
+	return string(claims)
+}
+
+// challenge is one challenge of a WWW-Authenticate value: its scheme and
+// its auth-params, with the keys in lower case.
+type challenge struct {
+	scheme string
+	params map[string]string
+}
+
+// parseChallenges reads the challenges of a WWW-Authenticate value
+// (RFC 7235: challenges separated by commas, each a scheme followed by
+// auth-params key=token or key="quoted", themselves separated by commas).
+// A word not followed by "=" starts the next challenge; a token68 (as of
+// Basic or Negotiate) is read as a challenge or a parameter and does no
+// harm. It stops at an unterminated quoted string.
+func parseChallenges(s string) []challenge {
+	var out []challenge
 	for {
 		s = strings.TrimLeft(s, ", \t")
-		key, rest, ok := strings.Cut(s, "=")
-		if !ok {
-			return params
+		if s == "" {
+			return out
 		}
-		rest = strings.TrimLeft(rest, " \t")
-		var value string
-		if strings.HasPrefix(rest, `"`) {
-			end := strings.IndexByte(rest[1:], '"')
-			if end < 0 {
-				return params
+		end := strings.IndexAny(s, ", \t=")
+		if end < 0 {
+			end = len(s)
+		}
+		word, rest := s[:end], s[end:]
+		after := strings.TrimLeft(rest, " \t")
+		switch {
+		case word == "":
+			s = s[1:] // a stray "="
+		case len(out) > 0 && strings.HasPrefix(after, "="):
+			value, next, ok := paramValue(strings.TrimLeft(after[1:], " \t"))
+			if !ok {
+				return out
 			}
-			value, s = rest[1:1+end], rest[2+end:]
-		} else {
-			value, s, _ = strings.Cut(rest, ",")
+			out[len(out)-1].params[strings.ToLower(word)] = value
+			s = next
+		default:
+			out = append(out, challenge{scheme: word, params: map[string]string{}})
+			s = rest
 		}
-		params[strings.ToLower(strings.TrimSpace(key))] = strings.TrimSpace(value)
 	}
+}
+
+// paramValue reads an auth-param's value at the start of s, a quoted string
+// (with backslash escapes) or a token, and returns it and what follows; ok
+// is false for an unterminated quoted string.
+func paramValue(s string) (value, rest string, ok bool) {
+	if !strings.HasPrefix(s, `"`) {
+		end := strings.IndexAny(s, ", \t")
+		if end < 0 {
+			end = len(s)
+		}
+		return s[:end], s[end:], true
+	}
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return b.String(), s[i+1:], true
+		case c == '\\' && i+1 < len(s):
+			i++
+			b.WriteByte(s[i])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", "", false
 }
 
 // answers is what the answers to a call's attempts said, as the watch

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,16 @@ func TestClaimsChallenge(t *testing.T) {
 		{"not JSON", []string{`Bearer error="insufficient_claims", claims="` + base64.StdEncoding.EncodeToString([]byte("nbf")) + `"`}, ""},
 		{"other scheme", []string{`PoP error="insufficient_claims", claims="` + enc + `"`}, ""},
 		{"unterminated", []string{`Bearer error="insufficient_claims", claims="` + enc}, ""},
+		// As Resource Manager sends it (azcore's "multiple challenges" test).
+		{"after another challenge in the value", []string{`PoP realm="", authorization_uri="http://localhost", client_id="...", nonce="ey==", ` +
+			`Bearer realm="", error="insufficient_claims", authorization_uri="http://localhost", client_id="...", ` +
+			`error_description="Continuous access evaluation resulted in challenge with result: InteractionRequired", claims="` + enc + `"`}, claims},
+		{"before another challenge in the value", []string{`Bearer error="insufficient_claims", claims="` + enc + `", PoP nonce="ey=="`}, claims},
+		{"after a token68", []string{`Negotiate YWxhZGRpbjpvcGVuc2VzYW1l==, Bearer error="insufficient_claims",claims="` + enc + `"`}, claims},
+		{"spaces around =", []string{`Bearer error = "insufficient_claims" , claims = ` + enc}, claims},
+		{"escaped quotes", []string{`Bearer error_description="say \"Bearer claims=x\"", error="insufficient_claims", claims="` + enc + `"`}, claims},
+		{"only in another challenge's quoted value", []string{`PoP nonce="Bearer error=insufficient_claims, claims=` + enc + `"`}, ""},
+		{"claims of the PoP challenge", []string{`PoP error="insufficient_claims", claims="` + enc + `", Bearer error="invalid_token"`}, ""},
 	}
 	for _, tt := range tests {
 		h := http.Header{}
@@ -112,5 +123,36 @@ func TestTokenRequestsCarryTheChallengeClaims(t *testing.T) {
 	}
 	if n := len(f.tokenForms()); n != 2 {
 		t.Errorf("%d token requests after a plain 401, want no new one within the call", n)
+	}
+}
+
+// Resource Manager's challenge to a revoked token comes after a PoP
+// challenge in the same WWW-Authenticate value: the token is replaced all
+// the same, with the Bearer challenge's claims.
+func TestRevokedTokenIsReplacedWhenTheChallengeFollowsAnother(t *testing.T) {
+	f := newFakeARM(t)
+	claims := `{"access_token":{"nbf":{"essential":true, "value":"1726258122"}}}`
+	challenge := `PoP realm="", authorization_uri="http://localhost", client_id="...", nonce="ey==", ` +
+		`Bearer realm="", error="insufficient_claims", authorization_uri="http://localhost", client_id="...", ` +
+		`error_description="Continuous access evaluation resulted in challenge with result: InteractionRequired", ` +
+		`claims="` + base64.StdEncoding.EncodeToString([]byte(claims)) + `"`
+	// The API refuses every token until one was asked for with the
+	// challenge's claims.
+	f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) {
+		for _, form := range f.tokenForms() {
+			if strings.Contains(form.Get("claims"), "1726258122") {
+				writeJSON(w, http.StatusOK, `{"properties":{"endingBalance":1}}`)
+				return
+			}
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		writeJSON(w, http.StatusUnauthorized, `{"error":{"code":"InvalidAuthenticationToken","message":"The access token has been revoked."}}`)
+	})
+	env := newTestEnv(t, f)
+	if _, err := env.c.BalanceSummary(context.Background(), ""); err != nil {
+		t.Fatalf("the call the challenge refused once: %v", err)
+	}
+	if n, calls := len(f.tokenForms()), f.count("GET "+balancesPath); n != 2 || calls != 2 {
+		t.Errorf("%d token requests and %d calls, want 2 and 2 (the refused one, then one with the new token)", n, calls)
 	}
 }

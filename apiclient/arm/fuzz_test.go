@@ -116,3 +116,22 @@ func FuzzReadPriceCSV(f *testing.F) {
 		}
 	})
 }
+
+// A header value holds at most one challenge per byte, each with a scheme
+// that is a word of it: the parser neither loops nor invents.
+func FuzzParseChallenges(f *testing.F) {
+	f.Add(`PoP nonce="ey==", Bearer error="insufficient_claims", claims="e30="`)
+	f.Add(`Negotiate YWxh==, Basic realm="a \"b\" c"`)
+	f.Add(`Bearer claims="unterminated`)
+	f.Fuzz(func(t *testing.T, value string) {
+		challenges := parseChallenges(value)
+		if len(challenges) > len(value) {
+			t.Fatalf("%d challenges in %d bytes", len(challenges), len(value))
+		}
+		for _, ch := range challenges {
+			if ch.scheme == "" || strings.ContainsAny(ch.scheme, ", \t=") || !strings.Contains(value, ch.scheme) {
+				t.Fatalf("scheme %q of %q", ch.scheme, value)
+			}
+		}
+	})
+}
