@@ -268,19 +268,34 @@ func Parse(b []byte) (*Config, error) {
 	return &c, nil
 }
 
-// noSecondDocument refuses YAML after the first document: it would be
-// ignored, so that a file cut and pasted together, or ending in garbage,
-// would pass --config.check.
+// noSecondDocument refuses a YAML document with content after the first:
+// it would be ignored, so that a file cut and pasted together, or ending in
+// garbage, would pass --config.check. Empty documents (a closing "---", or
+// one followed only by comments) are read over to the end of the file.
 func noSecondDocument(dec *yaml.Decoder) error {
-	var next yaml.Node
-	err := dec.Decode(&next)
-	switch {
-	case errors.Is(err, io.EOF):
-		return nil
-	case err != nil:
-		return fmt.Errorf("the config file must hold one YAML document; after the first: %w", err)
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return fmt.Errorf("the config file must hold one YAML document; after the first: %w", err)
+		case !emptyDocument(&next):
+			return fmt.Errorf("the config file must hold one YAML document; a second one starts at line %d", next.Line)
+		}
 	}
-	return fmt.Errorf("the config file must hold one YAML document; a second one starts at line %d", next.Line)
+}
+
+// emptyDocument reports a document without content, which yaml.v3 reads
+// as a document holding an implicit null (an explicit "null" or "~" is
+// content).
+func emptyDocument(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	n := doc.Content[0]
+	return len(doc.Content) == 1 && n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == ""
 }
 
 // New validates a configuration built in code (from flags) and fills in its

@@ -196,7 +196,8 @@ func TestParseRefusesSecondDocument(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"garbage after", good + "---\n]]{{ not yaml\n", "the config file must hold one YAML document; after the first: yaml: line 2: did not find expected node content"},
 		{"a second configuration", good + "---\n" + good, "the config file must hold one YAML document; a second one starts at line 2"},
-		{"an empty second document", good + "---\n", "the config file must hold one YAML document; a second one starts at line 2"},
+		{"a configuration after empty documents", good + "---\n# nothing\n---\n...\n---\n" + good, "the config file must hold one YAML document; a second one starts at line 6"},
+		{"an explicit null", good + "---\nnull\n", "the config file must hold one YAML document; a second one starts at line 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml))
@@ -205,7 +206,10 @@ func TestParseRefusesSecondDocument(t *testing.T) {
 			}
 		})
 	}
-	for _, ok := range []string{"---\n" + good, good + "...\n", good + "# the end\n"} {
+	// Empty documents after the first are nothing to ignore: a closing
+	// "---", alone or followed by comments, or several.
+	for _, ok := range []string{"---\n" + good, good + "...\n", good + "# the end\n", good + "---\n", good + "---\n# the end\n",
+		good + "--- # the end\n", good + "---\n---\n...\n"} {
 		if _, err := Parse([]byte(ok)); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}
