@@ -71,8 +71,12 @@ func TestDecodeBalance(t *testing.T) {
 		want       *apiclient.BalanceSummary
 		bad        bool
 	}{
-		{"no properties", `{"id":"a"}`, nil, false},
+		{"empty", `{}`, nil, false},
 		{"null properties", `{"properties":null}`, nil, false},
+		{"null properties and an id", `{"id":"a","Properties":null}`, nil, false},
+		{"no properties but an id", `{"id":"a"}`, nil, true},
+		{"error object", `{"error":{"code":"InternalError","message":"The service is unavailable."}}`, nil, true},
+		{"list", `{"value":[{"properties":{"endingBalance":5}}]}`, nil, true},
 		{"strings and nulls", `{"properties":{"currency":null,"utilized":"","totalUsage":"1e2"}}`, &apiclient.BalanceSummary{TotalUsage: 100}, false},
 		{"array", `[{"properties":{}}]`, nil, true},
 		{"text in a number", `{"properties":{"utilized":"lots"}}`, nil, true},
@@ -111,9 +115,28 @@ func TestPeriodInID(t *testing.T) {
 	}
 }
 
+// A 200 whose body is not the balances resource, an error object or a
+// list, is refused as EA's balances are: read as "no data", it would hide
+// the credit. The error says what came instead.
+func TestBalanceSummaryRefusesOtherObjects(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"error":{"code":"InternalError","message":"The service is unavailable."}}`: "an error instead of the balances: InternalError: The service is unavailable.",
+		`{"value":[{"properties":{"endingBalance":5}}]}`:                             `no properties, but "value"`,
+		`{"nextLink":null,"value":[],"id":"x","name":"y"}`:                           `no properties, but "id", "name", "nextLink", …`,
+	} {
+		f := newFakeARM(t)
+		f.handle("GET "+balancesPath, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, body) })
+		env := newTestEnv(t, f)
+		got, err := env.c.BalanceSummary(context.Background(), "")
+		if !errors.Is(err, apiclient.ErrBadResponse) || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("%s: %+v, %v; want ErrBadResponse ending %q", body, got, err, want)
+		}
+	}
+}
+
 // Balances whose properties set none of the figures (an empty object, only
 // the currency, nulls) are refused rather than exported as a used-up
-// credit; a 404 and a 204 stay "no data".
+// credit; a 404, a 204 and an empty object stay "no data".
 func TestBalanceSummaryWithoutFiguresIsRefused(t *testing.T) {
 	f := newFakeARM(t)
 	periods := map[string]func(w http.ResponseWriter){
@@ -125,6 +148,7 @@ func TestBalanceSummaryWithoutFiguresIsRefused(t *testing.T) {
 			writeJSON(w, http.StatusOK, `{"properties":{"currency":"USD","beginningBalance":null,"endingBalance":null,"utilized":""}}`)
 		},
 		"202404": func(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) },
+		"202406": func(w http.ResponseWriter) { writeJSON(w, http.StatusOK, `{}`) },
 		"202405": func(w http.ResponseWriter) {
 			writeJSON(w, http.StatusNotFound, `{"error":{"code":"NotFound","message":"no balances"}}`)
 		},
@@ -140,7 +164,7 @@ func TestBalanceSummaryWithoutFiguresIsRefused(t *testing.T) {
 			t.Errorf("%s: %+v, %v; want ErrBadResponse: no figures", p, got, err)
 		}
 	}
-	for _, p := range []string{"202404", "202405"} {
+	for _, p := range []string{"202404", "202405", "202406"} {
 		got, err := env.c.BalanceSummary(context.Background(), p)
 		if got != nil || err != nil {
 			t.Errorf("%s: %+v, %v; want no data (nil, nil)", p, got, err)

@@ -22,7 +22,8 @@ const maxPriceFileBytes = 1 << 30
 // PriceSheet downloads the price sheet of period (yyyyMM), or of the
 // current calendar month when period is "": it asks for the download,
 // polls it, fetches the zip from its link without credentials, and streams
-// the rows of every CSV file in it. A 404 of the API's (not a proxy's HTML page) or a 204 is "no data".
+// the rows of every CSV file in it. A 404 of the API's (not a proxy's HTML
+// page) or a 204 is "no data".
 func (c *Client) PriceSheet(ctx context.Context, period string, fn func(*apiclient.PriceSheetItem) error) error {
 	p, err := c.periodOrCurrent(period)
 	if err != nil {
