@@ -12,21 +12,25 @@ import (
 
 // fetchBalances reads the balance summaries of the current and the previous
 // period. A period without a summary is left out, unless last, the last
-// good summaries, has one (errNoDataLost); the summary of another period
-// than the one asked for fails the dataset, since it would be exported under
-// the period asked for.
-func fetchBalances(ctx context.Context, src apiclient.Source, last map[string]*apiclient.BalanceSummary, periods ...string) (map[string]*apiclient.BalanceSummary, error) {
+// good summaries, has one: that one is kept, and the periods so kept are
+// returned as lost (see noDataLoss). The summary of another period than the
+// one asked for fails the dataset, since it would be exported under the
+// period asked for.
+func fetchBalances(ctx context.Context, src apiclient.Source, last map[string]*apiclient.BalanceSummary, periods ...string) (map[string]*apiclient.BalanceSummary, noDataLoss, error) {
 	out := make(map[string]*apiclient.BalanceSummary, len(periods))
+	var lost noDataLoss
 	for _, p := range periods {
 		b, err := src.BalanceSummary(ctx, p)
 		if err != nil {
-			return nil, fmt.Errorf("balance summary of %s: %w", p, err)
+			return nil, nil, fmt.Errorf("balance summary of %s: %w", p, err)
 		}
 		if b == nil && last[p] != nil {
-			return nil, fmt.Errorf("balance summary of %s: %w", p, errNoDataLost)
+			out[p] = last[p]
+			lost = append(lost, "balance summary of "+p)
+			continue
 		}
 		if b != nil && b.BillingPeriod != "" && b.BillingPeriod != p {
-			return nil, fmt.Errorf("balance summary of %s: %w: the source answered that of %q", p, apiclient.ErrBadResponse, b.BillingPeriod)
+			return nil, nil, fmt.Errorf("balance summary of %s: %w: the source answered that of %q", p, apiclient.ErrBadResponse, b.BillingPeriod)
 		}
 		if b != nil {
 			c := *b
@@ -34,7 +38,7 @@ func fetchBalances(ctx context.Context, src apiclient.Source, last map[string]*a
 			out[p] = &c
 		}
 	}
-	return out, nil
+	return out, lost, nil
 }
 
 // balance emits the credit and overage gauges of each period that has a

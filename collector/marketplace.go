@@ -16,8 +16,11 @@ type marketKey struct {
 type marketAgg map[marketKey]*sum
 
 // fetchMarketplace sums the marketplace charges of each period by label set.
-func fetchMarketplace(ctx context.Context, src apiclient.Source, periods ...string) (map[string]marketAgg, error) {
+// A period without charges whose last good data, last, has some keeps
+// those, and is returned as lost (see noDataLoss).
+func fetchMarketplace(ctx context.Context, src apiclient.Source, last map[string]marketAgg, periods ...string) (map[string]marketAgg, noDataLoss, error) {
 	out := make(map[string]marketAgg, len(periods))
+	var lost noDataLoss
 	for _, p := range periods {
 		agg := marketAgg{}
 		err := src.MarketplaceCharges(ctx, p, func(c *apiclient.MarketplaceCharge) error {
@@ -38,11 +41,15 @@ func fetchMarketplace(ctx context.Context, src apiclient.Source, periods ...stri
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("marketplace charges of %s: %w", p, err)
+			return nil, nil, fmt.Errorf("marketplace charges of %s: %w", p, err)
+		}
+		if len(agg) == 0 && len(last[p]) > 0 {
+			agg = last[p]
+			lost = append(lost, "marketplace charges of "+p)
 		}
 		out[p] = agg
 	}
-	return out, nil
+	return out, lost, nil
 }
 
 // marketplace emits the marketplace cost series of each period.

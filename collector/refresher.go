@@ -3,7 +3,6 @@ package collector
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -20,8 +19,9 @@ import (
 )
 
 // results holds the last good data of every dataset of one enrollment. Each
-// field is immutable once stored; a refresh replaces a field only when its
-// dataset refreshed successfully.
+// field is immutable once stored; a refresh replaces a field when its
+// dataset refreshed successfully, or when only some of its periods kept
+// their last good data (see errNoDataLost).
 type results struct {
 	periods  []apiclient.BillingPeriod
 	balances map[string]*apiclient.BalanceSummary
@@ -120,7 +120,8 @@ type fetched struct {
 	dataset string
 	err     error
 	dur     time.Duration
-	store   func(*results) // stores the new data; nil on failure
+	// store stores the new data; nil when there is none (see fetch).
+	store func(*results)
 }
 
 // refresh fetches every enabled dataset, concurrently but for those that run
@@ -226,6 +227,9 @@ func (r *refresher) store(ctx context.Context, batch []fetched) {
 	for _, f := range batch {
 		st := r.status[f.dataset]
 		st.attempted, st.duration, st.success = true, f.dur, f.err == nil
+		if f.store != nil {
+			f.store(&r.res)
+		}
 		if f.err != nil {
 			msg := "refresh failed; serving the last good data"
 			if st.lastSuccess.IsZero() {
@@ -233,7 +237,6 @@ func (r *refresher) store(ctx context.Context, batch []fetched) {
 			}
 			level.Error(r.logger).Log("msg", msg, "dataset", f.dataset, "err", f.err)
 		} else {
-			f.store(&r.res)
 			st.lastSuccess = now
 			level.Debug(r.logger).Log("msg", "refreshed", "dataset", f.dataset, "duration", f.dur)
 		}
@@ -241,13 +244,6 @@ func (r *refresher) store(ctx context.Context, batch []fetched) {
 	}
 	r.publishLocked()
 }
-
-// errNoDataLost fails the refresh of a dataset when the API answered "no
-// data" (or nothing) for a period or range that the last good data has data
-// for: billing data does not vanish, so such an answer (after an enrollment
-// transfer, from a confused gateway) must not wipe what is known. Where
-// nothing was known, "no data" is an empty result.
-var errNoDataLost = errors.New("the API answered no data for a period that had data; keeping the last good data")
 
 // pass is what one refresh works from.
 type pass struct {
@@ -260,44 +256,57 @@ type pass struct {
 }
 
 // fetch runs one dataset's refresh and returns a function that stores its
-// result.
+// result: nil when the refresh failed, except for one that kept the last good
+// data of some periods (errNoDataLost), which stores the others' data.
 func (r *refresher) fetch(ctx context.Context, p *pass, dataset string) (func(*results), error) {
 	cur, prev := p.cur, p.prev
 	switch dataset {
 	case config.DatasetBillingPeriods:
 		p, err := r.src.BillingPeriods(ctx)
-		return func(res *results) { res.periods = p }, err
+		return storing(func(res *results) { res.periods = p }, err)
 	case config.DatasetBalanceSummary:
-		b, err := fetchBalances(ctx, r.src, p.last.balances, cur, prev)
-		return func(res *results) { res.balances = b }, err
+		b, lost, err := fetchBalances(ctx, r.src, p.last.balances, cur, prev)
+		if err != nil {
+			return nil, err
+		}
+		return func(res *results) { res.balances = b }, lost.err()
 	case config.DatasetUsageDetails:
 		ur := &usageReader{src: r.src, cfg: &p.cfg, now: p.now, prev: p.last.usage, sizes: &r.usageSizes,
 			logger: r.logger, skippedRows: r.skippedRows}
-		u, err := ur.read(ctx, cur, prev)
-		return func(res *results) { res.usage = u }, err
-	case config.DatasetMarketplaceCharges:
-		m, err := fetchMarketplace(ctx, r.src, cur, prev)
-		for _, period := range []string{cur, prev} {
-			if err == nil && len(m[period]) == 0 && len(p.last.market[period]) > 0 {
-				err = fmt.Errorf("marketplace charges of %s: %w", period, errNoDataLost)
-			}
+		u, lost, err := ur.read(ctx, cur, prev)
+		if err != nil {
+			return nil, err
 		}
-		return func(res *results) { res.market = m }, err
+		return func(res *results) { res.usage = u }, lost.err()
+	case config.DatasetMarketplaceCharges:
+		m, lost, err := fetchMarketplace(ctx, r.src, p.last.market, cur, prev)
+		if err != nil {
+			return nil, err
+		}
+		return func(res *results) { res.market = m }, lost.err()
 	case config.DatasetPriceSheet:
 		ps, err := fetchPriceSheet(ctx, r.src)
 		if err == nil && len(ps.items) == 0 && p.last.pricesPeriod == cur && p.last.prices != nil && len(p.last.prices.items) > 0 {
-			err = fmt.Errorf("price sheet of %s: %w", cur, errNoDataLost)
+			err = noDataLoss{"price sheet of " + cur}.err()
 		}
-		return func(res *results) { res.prices, res.pricesPeriod = ps, cur }, err
+		return storing(func(res *results) { res.prices, res.pricesPeriod = ps, cur }, err)
 	case config.DatasetBudgets:
 		bl, ok := r.src.(apiclient.BudgetLister)
 		if !ok {
 			return nil, errors.New("this source cannot read Azure budgets")
 		}
 		b, err := bl.Budgets(ctx)
-		return func(res *results) { res.budgets = b }, err
+		return storing(func(res *results) { res.budgets = b }, err)
 	}
 	return nil, errors.New("unknown dataset " + dataset)
+}
+
+// storing returns set and err, or no set when err failed the refresh.
+func storing(set func(*results), err error) (func(*results), error) {
+	if err != nil {
+		return nil, err
+	}
+	return set, nil
 }
 
 func (r *refresher) publish() {

@@ -85,10 +85,11 @@ func (s *usageSizes) rowsPerDay(period string) float64 {
 	return s.perDay[period]
 }
 
-// read refreshes every period and returns the new result. The previous
-// result is never modified: days that are kept are shared, days that are read
-// again are new objects.
-func (u *usageReader) read(ctx context.Context, periods ...string) (*usageResult, error) {
+// read refreshes every period and returns the new result, and the ranges
+// that kept their last good data because the API answered no data for them
+// (see refreshRange). The previous result is never modified: days that are
+// kept are shared, days that are read again are new objects.
+func (u *usageReader) read(ctx context.Context, periods ...string) (*usageResult, noDataLoss, error) {
 	var agg *usageAgg
 	state := map[string]periodState{}
 	if u.prev != nil && u.prev.agg.periods[periods[0]] != nil {
@@ -99,6 +100,7 @@ func (u *usageReader) read(ctx context.Context, periods ...string) (*usageResult
 		agg = newUsageAgg(u.cfg.UsageDimensions(), len(u.cfg.TagLabels))
 	}
 	unchanged := u.prev != nil && agg.internTable == u.prev.agg.internTable && len(u.prev.agg.periods) == len(periods)
+	var lost noDataLoss
 	for _, p := range periods {
 		var old, known *periodAgg
 		var st periodState
@@ -108,93 +110,133 @@ func (u *usageReader) read(ctx context.Context, periods ...string) (*usageResult
 		if u.prev != nil && agg.internTable == u.prev.agg.internTable {
 			old, st = known, u.prev.state[p]
 		}
-		pa, nst, changed, err := u.readPeriod(ctx, agg, p, old, known, st)
-		if err != nil {
-			return nil, fmt.Errorf("usage details of %s: %w", p, err)
+		pr := periodRead{agg: agg, period: p, old: old, known: known, st: st}
+		if err := u.readPeriod(ctx, &pr); err != nil {
+			return nil, nil, fmt.Errorf("usage details of %s: %w", p, err)
 		}
-		agg.periods[p], state[p] = pa, nst
-		unchanged = unchanged && old != nil && !changed
+		agg.periods[p], state[p] = pr.pa, pr.st
+		lost = append(lost, pr.lost...)
+		unchanged = unchanged && old != nil && !pr.changed
 	}
 	if unchanged {
 		// Nothing was read again: keep the previous aggregation, whose
 		// metrics the snapshot can then reuse (see builder.series).
-		return &usageResult{agg: u.prev.agg, state: state}, nil
+		return &usageResult{agg: u.prev.agg, state: state}, lost, nil
 	}
 	agg.closeDays()
-	return &usageResult{agg: agg, state: state}, nil
+	return &usageResult{agg: agg, state: state}, lost, nil
 }
 
-// readPeriod brings one period up to date, and says whether any of its days
-// was read again. old is the period's last good aggregation when agg
-// builds on it; known is that aggregation whatever agg builds on, which
-// an answer of no data must not wipe.
-func (u *usageReader) readPeriod(ctx context.Context, agg *usageAgg, period string, old, known *periodAgg, st periodState) (*periodAgg, periodState, bool, error) {
-	first, last, ok := periodBounds(period)
+// periodRead is the refresh of one period: what it builds on, and what it
+// made.
+type periodRead struct {
+	agg    *usageAgg
+	period string
+	// old is the period's last good aggregation when agg builds on it;
+	// known is that aggregation whatever agg builds on, which an answer of
+	// no data must not wipe.
+	old, known *periodAgg
+	// st is the period's state, updated for the ranges that were read.
+	st periodState
+	// pa is the period's new aggregation; changed says whether any of its
+	// days was read again; lost names the ranges that kept known's days.
+	pa      *periodAgg
+	changed bool
+	lost    noDataLoss
+}
+
+// readPeriod brings one period up to date.
+func (u *usageReader) readPeriod(ctx context.Context, pr *periodRead) error {
+	first, last, ok := periodBounds(pr.period)
 	if !ok {
-		return nil, st, false, fmt.Errorf("bad billing period %q", period)
+		return fmt.Errorf("bad billing period %q", pr.period)
 	}
-	anyChanged := false
-	rowsPerDay := max(st.rowsPerDay, u.sizes.rowsPerDay(period))
+	st := &pr.st
+	rowsPerDay := max(st.rowsPerDay, u.sizes.rowsPerDay(pr.period))
 	today := dayIndex(u.now.UTC().Truncate(24 * time.Hour))
 	winFrom, winTo := max(first, today-int32(*u.cfg.SettleDays)), min(last, today)
 	settledTo := min(last, winFrom-1)
 
-	pa := &periodAgg{days: map[int32]*dayAgg{}}
-	if old != nil {
-		for d, day := range old.days {
-			pa.days[d] = day
+	pr.pa = &periodAgg{days: map[int32]*dayAgg{}}
+	if pr.old != nil {
+		for d, day := range pr.old.days {
+			pr.pa.days[d] = day
 		}
 	}
-	fullDue := old == nil || u.now.Sub(st.settledAt) >= time.Duration(*u.cfg.FullRefresh)
+	fullDue := pr.old == nil || u.now.Sub(st.settledAt) >= time.Duration(*u.cfg.FullRefresh)
 	if settledTo >= first && fullDue {
 		etag := ""
 		if st.settledFrom == first && st.settledTo == settledTo {
 			etag = st.settledETag
 		}
-		newETag, changed, err := u.readRange(ctx, agg, pa, period, first, settledTo, etag, rowsPerDay)
-		if err == nil && changed {
-			err = noDataLost(pa, known, first, settledTo)
-		}
+		newETag, outcome, err := u.refreshRange(ctx, pr, first, settledTo, etag, rowsPerDay)
 		if err != nil {
-			return nil, st, false, err
+			return err
 		}
-		if changed {
+		switch outcome {
+		case rangeRead:
 			st.settledETag = newETag
-			anyChanged = true
+			pr.changed = true
+			fallthrough
+		case rangeNotModified:
+			st.settledFrom, st.settledTo, st.settledAt = first, settledTo, u.now
 		}
-		st.settledFrom, st.settledTo, st.settledAt = first, settledTo, u.now
 	}
 	if winFrom <= winTo {
 		etag := ""
-		if old != nil && st.winFrom == winFrom && st.winTo == winTo {
+		if pr.old != nil && st.winFrom == winFrom && st.winTo == winTo {
 			etag = st.winETag
 		}
-		newETag, changed, err := u.readRange(ctx, agg, pa, period, winFrom, winTo, etag, rowsPerDay)
-		if err == nil && changed {
-			err = noDataLost(pa, known, winFrom, winTo)
-		}
+		newETag, outcome, err := u.refreshRange(ctx, pr, winFrom, winTo, etag, rowsPerDay)
 		if err != nil {
-			return nil, st, false, err
+			return err
 		}
-		if changed {
+		switch outcome {
+		case rangeRead:
 			st.winETag = newETag
-			anyChanged = true
+			pr.changed = true
+			fallthrough
+		case rangeNotModified:
+			st.winFrom, st.winTo = winFrom, winTo
 		}
-		st.winFrom, st.winTo = winFrom, winTo
 	}
 	if n := min(today, last) - first + 1; n > 0 {
-		st.rowsPerDay = float64(pa.rows()) / float64(n)
+		st.rowsPerDay = float64(pr.pa.rows()) / float64(n)
 	}
-	return pa, st, anyChanged, nil
+	return nil
 }
 
-// noDataLost fails a read that left days [from, to] of pa without a row
-// while known had some: an answer of "no data" replaces nothing.
-func noDataLost(pa, known *periodAgg, from, to int32) error {
-	if pa.rowsIn(from, to) > 0 || known.rowsIn(from, to) == 0 {
-		return nil
+// rangeOutcome is what the refresh of a range of days did.
+type rangeOutcome int
+
+const (
+	// rangeNotModified: the API said the days did not change.
+	rangeNotModified rangeOutcome = iota
+	// rangeRead: the days were replaced with what was read.
+	rangeRead
+	// rangeLost: the API answered no data for days that had data; they
+	// keep their last good data, and their state, so that the next
+	// refresh reads them again.
+	rangeLost
+)
+
+// refreshRange refreshes days [from, to] of pr.pa (see readRange). A read
+// that leaves them without a row while pr.known had some puts known's
+// days back: an answer of "no data" replaces nothing.
+func (u *usageReader) refreshRange(ctx context.Context, pr *periodRead, from, to int32, etag string, rowsPerDay float64) (string, rangeOutcome, error) {
+	newETag, changed, err := u.readRange(ctx, pr.agg, pr.pa, pr.period, from, to, etag, rowsPerDay)
+	switch {
+	case err != nil:
+		return "", rangeNotModified, err
+	case !changed:
+		return etag, rangeNotModified, nil
+	case pr.pa.rowsIn(from, to) > 0 || pr.known.rowsIn(from, to) == 0:
+		return newETag, rangeRead, nil
 	}
-	return fmt.Errorf("days %s to %s: %w", dayTime(from).Format(time.DateOnly), dayTime(to).Format(time.DateOnly), errNoDataLost)
+	pr.agg.adoptDays(pr.pa, pr.known, u.prev.agg.internTable, from, to)
+	pr.lost = append(pr.lost, fmt.Sprintf("usage details of %s, days %s to %s", pr.period,
+		dayTime(from).Format(time.DateOnly), dayTime(to).Format(time.DateOnly)))
+	return "", rangeLost, nil
 }
 
 // readRange reads the usage of days [from, to] and, unless the API says they
