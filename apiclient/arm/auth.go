@@ -170,12 +170,14 @@ func (t *tokenSource) token(ctx context.Context) (string, error) {
 	if t.tok.Token != "" && now.Before(refreshTime(t.tok)) {
 		return t.tok.Token, nil
 	}
-	tok, err := t.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{t.scope}, EnableCAE: true, Claims: t.claims})
+	attempts := &tokenAttempts{}
+	tok, err := t.cred.GetToken(withTokenAttempts(ctx, attempts),
+		policy.TokenRequestOptions{Scopes: []string{t.scope}, EnableCAE: true, Claims: t.claims})
 	if err != nil {
 		if t.tok.Token != "" && now.Add(time.Minute).Before(t.tok.ExpiresOn) {
 			return t.tok.Token, nil // Entra is down, the old token still works
 		}
-		return "", tokenError(ctx, err, t.secret)
+		return "", tokenError(ctx, err, attempts, t.secret)
 	}
 	if tok.Token == "" {
 		return "", fmt.Errorf("%s: %w: the credential returned an empty token", apiclient.EndpointToken, apiclient.ErrNoCredential)
@@ -205,33 +207,6 @@ func refreshTime(tok azcore.AccessToken) time.Time {
 	return tok.ExpiresOn.Add(-tokenRefreshMargin)
 }
 
-// errAuthorityUnreachable is a token request that got no answer from Entra
-// ID: the credential was not judged, so it is not ErrUnauthorized.
-var errAuthorityUnreachable = errors.New("authority unreachable: no answer from Entra ID (DNS, proxy, firewall or authority host?)")
-
-// tokenError turns a credential's error into one of ours: azidentity's
-// messages span many lines and name URLs; ours name the endpoint, the
-// status and Entra's own message. Only a 400 or 401 from Entra ID rejects
-// the credential; no answer at all means the authority was not reached.
-func tokenError(ctx context.Context, err error, secret string) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%s: %w", apiclient.EndpointToken, ctx.Err())
-	}
-	var afe *azidentity.AuthenticationFailedError
-	if !errors.As(err, &afe) {
-		return fmt.Errorf("%s: %w: %s", apiclient.EndpointToken, apiclient.ErrNoCredential, shorten(err.Error(), secret))
-	}
-	if afe.RawResponse == nil {
-		return fmt.Errorf("%s: %w: %s", apiclient.EndpointToken, errAuthorityUnreachable, withoutURLs(shorten(err.Error(), secret)))
-	}
-	se := &apiclient.StatusError{Endpoint: apiclient.EndpointToken, Code: afe.RawResponse.StatusCode,
-		Message: withoutURLs(shorten(entraMessage(afe), secret))}
-	if se.Code == http.StatusBadRequest || se.Code == http.StatusUnauthorized {
-		se.Err = errCredentialRejected
-	}
-	return se
-}
-
 // tokenTransport sends azidentity's requests through the configured HTTP
 // client, counts them under the token endpoint, and follows no redirect:
 // a token request carries the secret in its body.
@@ -258,6 +233,9 @@ func (t *tokenTransport) Do(req *http.Request) (*http.Response, error) {
 	code := 0
 	if err == nil {
 		code = resp.StatusCode
+	}
+	if attempts, ok := req.Context().Value(tokenAttemptsKey{}).(*tokenAttempts); ok {
+		attempts.record(err)
 	}
 	t.obs.ObserveRequest(apiclient.EndpointToken, code, t.now().Sub(start))
 	return resp, err

@@ -3,11 +3,16 @@ package arm
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
 )
@@ -38,6 +43,64 @@ func TestUnreachableAuthorityIsNotARejectedCredential(t *testing.T) {
 		t.Errorf("error %q names a URL", err)
 	}
 	checkNoLeak(t, "error", err.Error())
+}
+
+// A workload identity whose projected token file cannot be read never
+// reached Entra ID, but not for want of a network: the error says the
+// token request failed and why, and neither blames the authority nor the
+// credential.
+func TestUnreadableWorkloadIdentityFileIsNotAnUnreachableAuthority(t *testing.T) {
+	f := newFakeARM(t)
+	t.Setenv("AZURE_TENANT_ID", testTenant)
+	t.Setenv("AZURE_CLIENT_ID", testClient)
+	t.Setenv("AZURE_FEDERATED_TOKEN_FILE", filepath.Join(t.TempDir(), "missing-token"))
+	t.Setenv("AZURE_AUTHORITY_HOST", f.mgmt.URL)
+	t.Setenv("AZURE_TOKEN_CREDENTIALS", "WorkloadIdentityCredential")
+	env := newTestEnv(t, f, func(c *Config) {
+		c.TenantID, c.ClientID, c.ClientSecretFile, c.AuthorityHost, c.Cloud = "", "", "", "", ""
+		c.HTTPClient, c.getenv = trustingClient(f), nil
+	})
+	_, err := env.c.BalanceSummary(context.Background(), "")
+	switch {
+	case err == nil:
+		t.Fatal("a token without its federated token file")
+	case errors.Is(err, errAuthorityUnreachable) || errors.Is(err, apiclient.ErrUnauthorized):
+		t.Errorf("an unreadable token file is blamed on the authority or the credential: %v", err)
+	case !errors.Is(err, errTokenRequestFailed) || !strings.Contains(err.Error(), "missing-token: no such file"):
+		t.Errorf("error %q does not say the token request failed, and why", err)
+	case strings.Contains(err.Error(), "://"):
+		t.Errorf("error %q names a URL", err)
+	}
+}
+
+// Only a network failure, in the error or in the token requests, makes a
+// failure without an answer an unreachable authority.
+func TestTokenErrorWithoutAnAnswer(t *testing.T) {
+	afe := &azidentity.AuthenticationFailedError{}
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	onNetwork := &tokenAttempts{}
+	onNetwork.record(&url.Error{Op: "Post", URL: "https://login.example/t", Err: refused})
+	answeredLast := &tokenAttempts{}
+	answeredLast.record(&url.Error{Op: "Post", URL: "https://login.example/t", Err: refused})
+	answeredLast.record(nil)
+	for _, tt := range []struct {
+		name     string
+		err      error
+		attempts *tokenAttempts
+		want     error
+	}{
+		{"DNS error in the chain", errors.Join(afe, &net.DNSError{Err: "no such host", Name: "login.example"}), nil, errAuthorityUnreachable},
+		{"dial error in the chain", errors.Join(afe, refused), &tokenAttempts{}, errAuthorityUnreachable},
+		{"URL error in the chain", errors.Join(afe, &url.Error{Op: "Get", URL: "https://x", Err: errors.New("EOF")}), nil, errAuthorityUnreachable},
+		{"a request without an answer", afe, onNetwork, errAuthorityUnreachable},
+		{"the last request answered", afe, answeredLast, errTokenRequestFailed},
+		{"no request", errors.Join(afe, fs.ErrNotExist), &tokenAttempts{}, errTokenRequestFailed},
+	} {
+		err := tokenError(context.Background(), tt.err, tt.attempts, "")
+		if !errors.Is(err, tt.want) || errors.Is(err, apiclient.ErrUnauthorized) || strings.Contains(err.Error(), "://") {
+			t.Errorf("%s: %v; want %v, not ErrUnauthorized, no URL", tt.name, err, tt.want)
+		}
+	}
 }
 
 // An answer other than 400 or 401 (a proxy's page, a wrong host) is not a
