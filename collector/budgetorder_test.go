@@ -31,8 +31,18 @@ type orderSource struct {
 	early         []string // reads running or not yet run when Budgets was called
 	budgetsCalled chan struct{}
 	calledOnce    sync.Once
-	// release, when set, holds Budgets until it is closed.
-	release chan struct{}
+	// release, when set, holds Budgets until it is closed; held, when
+	// set, is closed when Budgets is held (see holdBudgets).
+	release, held chan struct{}
+}
+
+// holdBudgets makes o's next Budgets call close held and wait until
+// release is closed (or its context ends).
+func holdBudgets(o *orderSource) (release, held chan struct{}) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.release, o.held = make(chan struct{}), make(chan struct{})
+	return o.release, o.held
 }
 
 func newOrderSource() *orderSource {
@@ -75,10 +85,15 @@ func (o *orderSource) Budgets(ctx context.Context) ([]apiclient.Budget, error) {
 			o.early = append(o.early, what)
 		}
 	}
+	release, held := o.release, o.held
+	o.held = nil
 	o.mu.Unlock()
-	if o.release != nil {
+	if held != nil {
+		close(held)
+	}
+	if release != nil {
 		select {
-		case <-o.release:
+		case <-release:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -104,77 +119,118 @@ func TestBudgetsRunAfterUsageAndMarketplaceOfTheSameRefresh(t *testing.T) {
 	}
 }
 
-// While the budgets wait, and while they are listed, the other datasets'
-// new data is published: a scrape sees it without waiting for the budgets,
-// which then follow in a second snapshot of the same refresh.
-func TestOtherDatasetsArePublishedBeforeTheBudgets(t *testing.T) {
+// A refresh publishes one snapshot, at its end: while its budgets are
+// listed, after its usage and marketplace reads, scrapes see the previous
+// refresh whole, never its usage with the previous budgets.
+func TestARefreshPublishesOneSnapshotAtItsEnd(t *testing.T) {
 	src := newOrderSource()
-	src.release = make(chan struct{})
 	r := newTestRefresher(t, src, config.Enrollment{Enrollment: "100", Source: "arm"})
+	r.refresh(context.Background())
+	c := snapCollector{r}
+	first := r.snap.Load()
+	release, held := holdBudgets(src)
+	src.memSource.mu.Lock()
+	src.memSource.rows = append(src.memSource.rows, memRow{period: "202611", date: "2026-11-19", cost: 1000, qty: 1, values: src.memSource.rows[0].values})
+	src.memSource.azureBudgets = []apiclient.Budget{{Name: "azure", ScopeType: "enrollment", Amount: 50, CurrentSpend: 1040.5, TimeGrain: "Monthly"}}
+	src.memSource.version++
+	src.memSource.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		r.refresh(context.Background())
 	}()
-	waitForSnapshot(t, r, done, src.release)
-	if _, ok := gaugeValue(t, snapCollector{r}, "azure_ea_refresh_success", map[string]string{"dataset": "budgets"}); ok {
-		t.Error("the budgets' refresh shows before they were listed")
-	}
-	close(src.release)
-	<-done
-	if v, ok := gaugeValue(t, snapCollector{r}, "azure_ea_refresh_success", map[string]string{"dataset": "budgets"}); !ok || v != 1 {
-		t.Errorf("refresh_success{budgets} = %v (present %v), want 1", v, ok)
-	}
-	if _, ok := gaugeValue(t, snapCollector{r}, "azure_ea_budget_amount", map[string]string{"budget": "azure"}); !ok {
-		t.Error("the Azure budget is missing after the refresh")
-	}
-}
-
-// waitForSnapshot polls r's snapshot until it holds usage and marketplace
-// data, while a refresh that has not ended (done) holds its budgets until
-// release is closed.
-func waitForSnapshot(t *testing.T, r *refresher, done, release chan struct{}) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		_, usage := gaugeValue(t, snapCollector{r}, "azure_ea_usage_records", map[string]string{"billing_period": "202611"})
-		_, market := gaugeValue(t, snapCollector{r}, "azure_ea_marketplace_cost", nil)
-		if usage && market {
-			return
-		}
-		select {
-		case <-deadline:
+	waitClosed(t, held, "the budgets were not listed")
+	// The other datasets end moments after the budgets are called: watch
+	// for a snapshot published meanwhile.
+	for deadline := time.Now().Add(100 * time.Millisecond); time.Now().Before(deadline); {
+		if r.snap.Load() != first {
 			close(release)
-			t.Fatal("no snapshot with the usage and marketplace data while the budgets were held")
-		case <-done:
-			t.Fatal("the refresh ended while the budgets were held")
-		case <-time.After(time.Millisecond):
+			t.Fatal("a snapshot was published while the refresh's budgets were listed")
 		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	waitClosed(t, done, "the refresh did not end")
+	usage, _ := gaugeValue(t, c, "azure_ea_usage_cost", map[string]string{"billing_period": "202611", "department": "Dept A"})
+	spend, _ := gaugeValue(t, c, "azure_ea_budget_cost", map[string]string{"budget": "azure"})
+	if usage != 1033.5 || spend != 1040.5 {
+		t.Errorf("after the refresh: usage cost %v and budget spend %v, want 1033.5 and 1040.5", usage, spend)
 	}
 }
 
-// A refresh that is cancelled while its budgets are listed keeps the other
-// datasets' data it published, and records no budgets refresh.
-func TestCancelledRefreshKeepsWhatItPublished(t *testing.T) {
+// waitClosed waits for ch to be closed, and fails the test with what if it
+// is not within 10 s.
+func waitClosed(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal(what)
+	}
+}
+
+// A refresh cancelled while its budgets are listed (shutting down, or
+// replaced by a reload) publishes nothing and records nothing: the snapshot
+// stays the one before.
+func TestCancelledRefreshPublishesNothing(t *testing.T) {
 	src := newOrderSource()
-	src.release = make(chan struct{})
 	r := newTestRefresher(t, src, config.Enrollment{Enrollment: "100", Source: "arm"})
+	before := r.snap.Load()
+	_, held := holdBudgets(src)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		r.refresh(ctx)
 	}()
-	waitForSnapshot(t, r, done, src.release)
+	waitClosed(t, held, "the budgets were not listed")
 	cancel()
-	<-done
+	waitClosed(t, done, "the cancelled refresh did not end")
+	if r.snap.Load() != before {
+		t.Error("the cancelled refresh published a snapshot")
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if st := r.status[config.DatasetBudgets]; st.attempted {
-		t.Errorf("budgets status %+v after a cancelled refresh, want not attempted", st)
+	if st := r.status[config.DatasetUsageDetails]; st.attempted || r.res.usage != nil {
+		t.Errorf("usage status %+v, data kept %v after a cancelled refresh, want neither", st, r.res.usage != nil)
 	}
-	if r.res.usage == nil {
-		t.Error("the usage data read before the cancel was not kept")
+}
+
+// hungUsageSource's usage reads hang until the refresh deadline (an API
+// slow or hung); its budgets, like a real call, fail on a context that has
+// ended.
+type hungUsageSource struct{ *memSource }
+
+func (h hungUsageSource) Usage(ctx context.Context, _ apiclient.UsageQuery, _ func(*apiclient.UsageRow) error) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (h hungUsageSource) Budgets(ctx context.Context) ([]apiclient.Budget, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return h.memSource.Budgets(ctx)
+}
+
+// A usage read that hangs until the refresh deadline fails the usage
+// dataset alone: the budgets stop waiting for it in the last quarter of the
+// refresh's time, and are listed.
+func TestBudgetsDoNotWaitForAHungUsageRead(t *testing.T) {
+	src := testSource()
+	src.azureBudgets = []apiclient.Budget{{Name: "azure", ScopeType: "enrollment", Amount: 50, CurrentSpend: 5, TimeGrain: "Monthly"}}
+	cfg := mustConfig(t, config.Enrollment{Enrollment: "100", Source: "arm"})
+	l := newLayout(cfg)
+	r := newRefresher(cfg.Enrollments[0], l, newDescs(l), hungUsageSource{src}, log.NewNopLogger(), fixedNow, 300*time.Millisecond)
+	r.refresh(context.Background())
+	c := snapCollector{r}
+	for ds, want := range map[string]float64{config.DatasetUsageDetails: 0, config.DatasetMarketplaceCharges: 1, config.DatasetBudgets: 1} {
+		if v, _ := gaugeValue(t, c, "azure_ea_refresh_success", map[string]string{"dataset": ds}); v != want {
+			t.Errorf("refresh_success{dataset=%q} = %v, want %v", ds, v, want)
+		}
+	}
+	if v, ok := gaugeValue(t, c, "azure_ea_budget_cost", map[string]string{"budget": "azure"}); !ok || v != 5 {
+		t.Errorf("Azure budget spend = %v (present %v), want 5", v, ok)
 	}
 }
 

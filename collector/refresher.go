@@ -5,7 +5,6 @@ import (
 	"errors"
 	"maps"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,8 +53,7 @@ type snapshot struct {
 }
 
 // refresher refreshes one enrollment's datasets in the background and
-// publishes a new snapshot after each refresh (and one before its budgets,
-// which wait for other datasets: see refresh).
+// publishes a new snapshot after each refresh.
 type refresher struct {
 	src      apiclient.Source
 	logger   log.Logger
@@ -126,10 +124,9 @@ type fetched struct {
 
 // refresh fetches every enabled dataset, concurrently but for those that run
 // after others (see runsAfter), keeps the last good data of those that fail,
-// and publishes a new snapshot as soon as every dataset still running waits
-// for others, then again when those end: the data of the others is not held
-// back for the budgets. A refresh that finds another still running does
-// nothing.
+// and publishes one new snapshot once every dataset has ended: a scrape sees
+// one whole refresh or another, never a mix. A refresh that finds another
+// still running does nothing.
 func (r *refresher) refresh(ctx context.Context) {
 	if !r.running.CompareAndSwap(false, true) {
 		level.Warn(r.logger).Log("msg", "previous refresh still running; skipping this one")
@@ -144,24 +141,16 @@ func (r *refresher) refresh(ctx context.Context) {
 	r.mu.Lock()
 	p.last, p.cfg = r.res, r.cfg
 	r.mu.Unlock()
-	pending := map[string]bool{}
+	var datasets []string
 	for _, ds := range config.AllDatasets {
 		if p.cfg.Enabled(ds) {
-			pending[ds] = true
+			datasets = append(datasets, ds)
 		}
 	}
-	var batch []fetched
-	for f := range r.fetchAll(ctx, &p, slices.Sorted(maps.Keys(pending))) {
-		delete(pending, f.dataset)
-		batch = append(batch, f)
-		if onlyWaitingLeft(pending) {
-			r.store(ctx, batch)
-			batch = nil
-		}
-	}
+	r.store(ctx, r.fetchAll(ctx, &p, datasets))
 }
 
-// runsAfter names the datasets whose refresh must end before dataset's
+// runsAfter names the datasets whose refresh should end before dataset's
 // starts, when they are enabled. The arm source lists the budgets of the
 // departments that its cost reports have named: run before the usage and
 // marketplace reads of the first refresh, the budgets would miss every
@@ -173,45 +162,54 @@ func runsAfter(dataset string) []string {
 	return nil
 }
 
-// onlyWaitingLeft reports whether every dataset of pending runs after
-// others (true when pending is empty).
-func onlyWaitingLeft(pending map[string]bool) bool {
-	for ds := range pending {
-		if len(runsAfter(ds)) == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// fetchAll starts the refresh of each of datasets, after those it runs
-// after, and returns their outcomes as they end; the channel is closed once
-// every one has.
-func (r *refresher) fetchAll(ctx context.Context, p *pass, datasets []string) <-chan fetched {
+// fetchAll refreshes each of datasets, after those it runs after (see
+// waitBefore), and returns their outcomes once every one has ended.
+func (r *refresher) fetchAll(ctx context.Context, p *pass, datasets []string) []fetched {
 	done := make(map[string]chan struct{}, len(datasets))
 	for _, ds := range datasets {
 		done[ds] = make(chan struct{})
 	}
-	out := make(chan fetched, len(datasets))
+	out := make([]fetched, len(datasets))
 	var wg sync.WaitGroup
-	for _, ds := range datasets {
+	for i, ds := range datasets {
 		wg.Go(func() {
 			defer close(done[ds])
-			for _, before := range runsAfter(ds) {
-				if ch, ok := done[before]; ok {
-					<-ch
-				}
-			}
+			r.waitBefore(ctx, ds, done)
 			start := time.Now()
 			store, err := r.fetch(ctx, p, ds)
-			out <- fetched{dataset: ds, err: err, dur: time.Since(start), store: store}
+			out[i] = fetched{dataset: ds, err: err, dur: time.Since(start), store: store}
 		})
 	}
-	go func() {
-		wg.Wait()
-		close(out)
-	}()
+	wg.Wait()
 	return out
+}
+
+// waitBefore waits until the datasets that dataset runs after have ended
+// (done), but no longer than until the last quarter of the refresh's time
+// is left: a hung read must not fail the dataset waiting for it, which then
+// runs with what the source knows by then.
+func (r *refresher) waitBefore(ctx context.Context, dataset string, done map[string]chan struct{}) {
+	before := runsAfter(dataset)
+	if len(before) == 0 {
+		return
+	}
+	deadline, _ := ctx.Deadline() // refresh gives every refresh one
+	reserve := time.NewTimer(time.Until(deadline) - r.timeout/4)
+	defer reserve.Stop()
+	for _, ds := range before {
+		ch, ok := done[ds]
+		if !ok {
+			continue
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		case <-reserve.C:
+			level.Debug(r.logger).Log("msg", "refresh deadline near: not waiting any longer", "dataset", dataset, "for", ds)
+			return
+		}
+	}
 }
 
 // store keeps the data of the datasets of batch that refreshed, records
