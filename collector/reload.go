@@ -24,7 +24,8 @@ import (
 //     again in full, not conditionally on the old API's ETags.
 //
 // Otherwise a new refresher (new source) starts from the old one's data
-// (seed), so that nothing goes empty and no last success is forgotten.
+// (seed), so that nothing goes empty and no last success is forgotten, but
+// for usage details read again for a new layout: pending until then.
 
 // fetchSettings returns e without the settings that do not change what data
 // is fetched.
@@ -103,6 +104,9 @@ func (r *refresher) seed(old *refresher) {
 	if on(config.DatasetUsageDetails) && res.usage != nil {
 		switch {
 		case !sameUsageLayout(&oldCfg, &r.cfg):
+			// Nothing is served until then: the dataset is pending, not
+			// successful as of the old data's last success.
+			delete(r.status, config.DatasetUsageDetails)
 			level.Info(r.logger).Log("msg", "usage dimensions or tag labels changed: usage details are read again", "dataset", config.DatasetUsageDetails)
 		case !reflect.DeepEqual(apiSettings(oldCfg), apiSettings(r.cfg)):
 			r.res.usage = &usageResult{agg: res.usage.agg}

@@ -221,10 +221,21 @@ func TestReloadWithNewTagLabelKeepsWhatDoesNotDependOnIt(t *testing.T) {
 				t.Errorf("%s: %d series of %s for enrollment 100, want its last good one", when, len(s), name)
 			}
 		}
-		for _, ds := range []string{"billing_periods", "balance_summary", "usage_details", "marketplace_charges"} {
+		for _, ds := range []string{"billing_periods", "balance_summary", "marketplace_charges"} {
 			if s := env.series(t, "azure_ea_refresh_last_success_timestamp_seconds", map[string]string{"enrollment": "100", "dataset": ds}); len(s) != 1 {
 				t.Errorf("%s: the last success time of enrollment 100's %s went missing", when, ds)
 			}
+		}
+		// Its usage, dropped, is not successful as of the old data.
+		usage := map[string]string{"enrollment": "100", "dataset": "usage_details"}
+		if s := env.series(t, "azure_ea_refresh_last_success_timestamp_seconds", usage); len(s) != 0 {
+			t.Errorf("%s: enrollment 100's usage details, dropped, keep their last success time", when)
+		}
+		if v, ok := env.value(t, "azure_ea_refresh_success", usage); ok && v != 0 {
+			t.Errorf("%s: refresh_success of enrollment 100's dropped usage details = %v", when, v)
+		}
+		if v, _ := env.value(t, "azure_ea_up", map[string]string{"enrollment": "100"}); v != 0 {
+			t.Errorf("%s: azure_ea_up of enrollment 100 = %v without its usage details, want 0", when, v)
 		}
 	}
 	check("right after the reload")
@@ -348,4 +359,33 @@ func checkScrape(g prometheus.Gatherer) error {
 		return errors.New("a scrape saw no usage of enrollment 100")
 	}
 	return nil
+}
+
+// A reload that changes the usage dimensions drops the usage details, read
+// again by the new refresher: until then they are pending (no refresh
+// success, no last success, up 0), while the other datasets keep theirs.
+func TestSeedAfterALayoutChangeLeavesUsagePending(t *testing.T) {
+	src := testSource()
+	old := newTestRefresher(t, src, config.Enrollment{Enrollment: "100"})
+	old.refresh(context.Background())
+	r := newTestRefresher(t, src, config.Enrollment{Enrollment: "100", Dimensions: []string{"department"}})
+	r.seed(old)
+	c := snapCollector{r}
+	usage := map[string]string{"dataset": "usage_details"}
+	if _, ok := gaugeValue(t, c, "azure_ea_refresh_success", usage); ok {
+		t.Error("refresh_success{usage_details} shows for usage details dropped and not read again")
+	}
+	if _, ok := gaugeValue(t, c, "azure_ea_refresh_last_success_timestamp_seconds", usage); ok {
+		t.Error("usage details dropped keep their last success time")
+	}
+	if v, _ := gaugeValue(t, c, "azure_ea_up", nil); v != 0 {
+		t.Errorf("azure_ea_up = %v with the usage details pending, want 0", v)
+	}
+	if v, _ := gaugeValue(t, c, "azure_ea_refresh_success", map[string]string{"dataset": "balance_summary"}); v != 1 {
+		t.Errorf("refresh_success{balance_summary} = %v, want the old refresher's 1", v)
+	}
+	r.refresh(context.Background())
+	if v, _ := gaugeValue(t, c, "azure_ea_refresh_success", usage); v != 1 {
+		t.Errorf("refresh_success{usage_details} = %v once read again, want 1", v)
+	}
 }
