@@ -2,45 +2,31 @@ package arm
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/internal/boundedfile/boundedfiletest"
 )
 
 // TestCredentialFileNotRegularRefusedPromptly: a secret or certificate file
 // that names a named pipe held New (start-up) in open(2) until a writer
 // came; a device was read as a credential. Each is refused at once.
 func TestCredentialFileNotRegularRefusedPromptly(t *testing.T) {
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	type fileCase struct{ name, path, want string }
-	files := []fileCase{
-		{"named pipe", fifo, "not a regular file (a named pipe)"},
-		{"directory", dir, "not a regular file (a directory)"},
-	}
-	if info, err := os.Stat(os.DevNull); err == nil && info.Mode()&fs.ModeCharDevice != 0 {
-		files = append(files, fileCase{"character device", os.DevNull, "not a regular file (a device)"})
-	}
-	for _, f := range files {
+	for _, f := range boundedfiletest.NotRegular(t) {
 		for _, kind := range []string{"client secret file", "client certificate file"} {
-			t.Run(kind+" is a "+f.name, func(t *testing.T) {
+			t.Run(kind+" is a "+f.Name, func(t *testing.T) {
 				cfg := Config{BillingAccount: testAccount, TenantID: testTenant, ClientID: testClient}
 				if kind == "client secret file" {
-					cfg.ClientSecretFile = f.path
+					cfg.ClientSecretFile = f.Path
 				} else {
-					cfg.ClientCertificateFile = f.path
+					cfg.ClientCertificateFile = f.Path
 				}
 				err := newWithin(t, cfg)
-				want := kind + ` "` + f.path + `": ` + f.want
+				want := kind + ` "` + f.Path + `": ` + f.Want
 				if !errors.Is(err, apiclient.ErrNoCredential) || !strings.Contains(err.Error(), want) {
 					t.Fatalf("err %v, want ErrNoCredential with %q", err, want)
 				}

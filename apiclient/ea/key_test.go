@@ -3,36 +3,23 @@ package ea
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/azure-ea-exporter/azure-ea-exporter/apiclient"
+	"github.com/azure-ea-exporter/azure-ea-exporter/internal/boundedfile/boundedfiletest"
 )
 
 // TestKeyFileNotRegularRefusedPromptly: a key file that names a named pipe
 // held the first call in open(2) until a writer came, for ever at start-up;
 // a device was read as a key. Each is refused at once, naming the file.
 func TestKeyFileNotRegularRefusedPromptly(t *testing.T) {
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct{ name, path, want string }{
-		{"named pipe", fifo, "not a regular file (a named pipe)"},
-		{"directory", dir, "not a regular file (a directory)"},
-	}
-	if info, err := os.Stat(os.DevNull); err == nil && info.Mode()&fs.ModeCharDevice != 0 {
-		tests = append(tests, struct{ name, path, want string }{"character device", os.DevNull, "not a regular file (a device)"})
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			hs := newHarness(t, jsonReply("[]"), func(c *Config) { c.KeyFile = tt.path })
+	for _, tt := range boundedfiletest.NotRegular(t) {
+		t.Run(tt.Name, func(t *testing.T) {
+			hs := newHarness(t, jsonReply("[]"), func(c *Config) { c.KeyFile = tt.Path })
 			done := make(chan error, 1)
 			go func() {
 				_, err := hs.BillingPeriods(context.Background())
@@ -44,7 +31,7 @@ func TestKeyFileNotRegularRefusedPromptly(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("the call is still reading the key file")
 			}
-			want := "key file " + `"` + tt.path + `": ` + tt.want
+			want := "key file " + `"` + tt.Path + `": ` + tt.Want
 			if !errors.Is(err, apiclient.ErrNoCredential) || !strings.Contains(err.Error(), want) {
 				t.Fatalf("err %v, want ErrNoCredential with %q", err, want)
 			}
