@@ -1,64 +1,12 @@
 package arm
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 )
-
-// answerWatch shows every answer to a management call to the call that sent
-// it, whatever its status: the transport hands back the headers of 2xx
-// answers only, and a 401's WWW-Authenticate says how to get a token the API
-// will take. Calls mark their requests with their mgmtAuth in the context;
-// other requests (blob downloads) pass through untouched.
-type answerWatch struct {
-	next http.RoundTripper
-}
-
-// RoundTrip implements http.RoundTripper.
-func (w answerWatch) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := w.next.RoundTrip(req)
-	if err == nil {
-		if a, ok := req.Context().Value(answerKey{}).(*mgmtAuth); ok {
-			a.answered(resp)
-		}
-	}
-	return resp, err
-}
-
-// answerKey is the context key of the mgmtAuth whose answers a request's
-// are.
-type answerKey struct{}
-
-// withAnswers marks the requests sent with ctx as a's.
-func withAnswers(ctx context.Context, a *mgmtAuth) context.Context {
-	return context.WithValue(ctx, answerKey{}, a)
-}
-
-// watchedClient returns the HTTP client of management calls and blob
-// downloads: the configured one, or one with the transport's own defaults
-// (the environment's proxy, bounded dial, TLS and header waits), with its
-// answers watched.
-func watchedClient(hc *http.Client) *http.Client {
-	var out http.Client
-	if hc != nil {
-		out = *hc
-	} else {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.ResponseHeaderTimeout = 3 * time.Minute
-		tr.MaxIdleConnsPerHost = 4
-		out.Transport = tr
-	}
-	if out.Transport == nil {
-		out.Transport = http.DefaultTransport
-	}
-	out.Transport = answerWatch{next: out.Transport}
-	return &out
-}
 
 // maxClaimsBytes bounds the claims of a challenge: they name a few claims.
 const maxClaimsBytes = 16 << 10
@@ -166,8 +114,7 @@ func paramValue(s string) (value, rest string, ok bool) {
 	return "", "", false
 }
 
-// answers is what the answers to a call's attempts said, as the watch
-// records it.
+// answers is what the answers to a call's attempts said.
 type answers struct {
 	mu sync.Mutex
 	// claims are the last 401's challenge claims, "" when it had none.

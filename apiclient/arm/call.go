@@ -57,8 +57,8 @@ func (c *Client) send(ctx context.Context, mc mgmtCall, decode func(payload []by
 	}
 	auth := &mgmtAuth{tokens: c.tokens, body: mc.body, endpoint: mc.endpoint, quota: c.quota}
 	var buf bytes.Buffer
-	res, err := c.tr.Do(withAnswers(ctx, auth), transport.Request{
-		Endpoint: mc.endpoint, Method: mc.method, URL: mc.url, Auth: auth,
+	res, err := c.tr.Do(ctx, transport.Request{
+		Endpoint: mc.endpoint, Method: mc.method, URL: mc.url, Auth: auth, Answered: auth.answered,
 		Check: func(r *transport.Response) error {
 			if decode == nil || r.StatusCode == http.StatusAccepted || r.StatusCode == http.StatusNoContent {
 				return nil
@@ -96,7 +96,7 @@ type mgmtAuth struct {
 	answers answers
 }
 
-// answered is shown each answer to an attempt (see answerWatch). Every
+// answered is shown each answer to an attempt (transport.Request.Answered). Every
 // answer reports the remaining quotas, a throttled one (429, quota 0)
 // above all.
 func (a *mgmtAuth) answered(resp *http.Response) {

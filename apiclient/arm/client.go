@@ -171,7 +171,7 @@ func New(cfg Config) (*Client, error) {
 
 func newTransport(cfg Config, base *url.URL) (*transport.Client, error) {
 	return transport.New(transport.Config{
-		BaseURL: base, HTTPClient: watchedClient(cfg.HTTPClient), Observer: cfg.Observer, Logger: cfg.Logger,
+		BaseURL: base, HTTPClient: cfg.HTTPClient, Observer: cfg.Observer, Logger: cfg.Logger,
 		RequestTimeout: cfg.RequestTimeout,
 		MaxAttempts:    cfg.Retry.MaxAttempts, BackoffBase: cfg.Retry.BackoffBase,
 		BackoffMax: cfg.Retry.BackoffMax, MaxRetryWait: cfg.Retry.MaxWait,

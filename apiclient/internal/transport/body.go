@@ -52,6 +52,9 @@ func (c *Client) send(ctx, actx context.Context, r Request, n int) (*http.Respon
 		c.observe(r, n, 0, start)
 		return nil, start, transportFailure(ctx, r.Endpoint, "request failed", err)
 	}
+	if r.Answered != nil {
+		r.Answered(resp)
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp, start, nil
 	}

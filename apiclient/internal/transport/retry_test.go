@@ -1,8 +1,10 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -245,5 +247,24 @@ func TestBackoffIsCappedFullJitter(t *testing.T) {
 				t.Fatalf("backoff(%d) = %v, want within [0, %v]", n, d, ceiling)
 			}
 		}
+	}
+}
+
+// TestAnsweredSeesEveryAttempt: Request.Answered is shown the answer of
+// each attempt, refusals included, with its headers, before any retry.
+func TestAnsweredSeesEveryAttempt(t *testing.T) {
+	srv, _ := serve(t, status(429, "Retry-After", "0", "X-Quota", "0"), status(401, "WWW-Authenticate", `Bearer error="x"`))
+	tc := newTestClient(t, srv.URL, nil)
+	var seen []string
+	var buf bytes.Buffer
+	_, err := tc.Do(context.Background(), Request{Endpoint: "billing_periods", URL: srv.URL + "/x", Auth: bearer(testKey),
+		Answered: func(resp *http.Response) {
+			seen = append(seen, fmt.Sprintf("%d %s%s", resp.StatusCode, resp.Header.Get("X-Quota"), resp.Header.Get("WWW-Authenticate")))
+		}}, &buf)
+	if !errors.Is(err, apiclient.ErrUnauthorized) {
+		t.Fatalf("err %v, want the 401", err)
+	}
+	if want := []string{"429 0", `401 Bearer error="x"`}; !slices.Equal(seen, want) {
+		t.Errorf("Answered saw %q, want %q", seen, want)
 	}
 }

@@ -118,6 +118,11 @@ type Request struct {
 	// request: an endpoint whose answers are small can refuse a big one
 	// before decoding it.
 	MaxBytes int64
+	// Answered, when set, sees every answer to an attempt, whatever its
+	// status, before the client reads it: the headers of a refusal (a
+	// 401's challenge, a 429's quota) are the caller's to read. It must
+	// not read or close the body.
+	Answered func(*http.Response)
 	// Check inspects a 2xx answer before Do or Open returns it: the whole
 	// body for Do, the start of it (up to PeekBytes) for Open. An error
 	// made with Damaged makes the request be retried (reason truncated);
